@@ -1,0 +1,235 @@
+"""Build the ASGI app: one Connexion app mounting every API, one generic handler per operation.
+
+A request's path through the app:
+
+    index / docs  ->  Connexion: ServerError -> Exception (native errors) -> Routing
+                  ->  PreferMiddleware (control first) -> Security -> RequestValidation
+                  ->  ResponseValidation (opt-in) -> handler (fixture or generated body)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import difflib
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import orjson
+from connexion import AsyncApp, request
+from connexion.exceptions import NonConformingResponse, ProblemException
+from connexion.lifecycle import ConnexionRequest, ConnexionResponse
+from connexion.middleware import MiddlewarePosition
+from connexion.options import SwaggerUIOptions
+from connexion.resolver import Resolver
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+from starlette.routing import Mount, Route, Router
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from mockserver.catalog import Api, Operation, load_catalog
+from mockserver.control import Prefer, PreferError, parse_prefer
+from mockserver.docs import docs_routes
+from mockserver.errors import render_error, render_problem
+from mockserver.fixtures import load_fixtures
+from mockserver.lifecycle import Clock
+from mockserver.reply import Reply
+from mockserver.respond import Responder, RequestValues
+from mockserver.settings import Settings
+from mockserver.validation import SpecParameterValidator, path_parameter_problem, security_map
+
+__all__ = ["MockServer", "create_app"]
+
+
+def render_reply(reply: Reply) -> Response:
+    body = b"" if reply.body is None else orjson.dumps(reply.body)
+    return Response(body, reply.status, dict(reply.headers), media_type=reply.media_type)
+
+
+class MockServer:
+    """The loaded APIs and the machinery that answers for them."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.apis: list[Api] = load_catalog(settings.specs)
+        self.fixtures = load_fixtures(settings.fixtures, self.apis)
+        self.clock = Clock(scale=settings.time_scale)
+        self.responder = Responder(
+            self.fixtures,
+            self.clock,
+            seed=settings.seed,
+            fixtures_only=settings.fixtures_only,
+            cache_size=settings.cache_size,
+        )
+
+    def find(self, method: str, path: str) -> tuple[Api, Operation, dict[str, str]] | None:
+        """The operation serving `method path`, with its path parameters."""
+        for api in self.apis:
+            for op in api.operations:
+                if op.method == method and (params := op.matches(path)) is not None:
+                    return api, op, params
+        return None
+
+    def allowed(self, path: str) -> list[str]:
+        return [op.method for api in self.apis for op in api.operations if op.matches(path) is not None]
+
+    def closest(self, path: str) -> list[str]:
+        templates = [op.full_path for api in self.apis for op in api.operations]
+        return difflib.get_close_matches(path, templates, n=3, cutoff=0.3)
+
+    def handler(self, api: Api, op: Operation) -> Callable[..., Awaitable[Response]]:
+        by_name = {p.name: p.location for p in op.parameters if p.location in ("path", "query")}
+        header_names = [p.name for p in op.parameters if p.location == "header"]
+
+        async def handle(**kwargs: Any) -> Response:
+            values: dict[str, dict[str, Any]] = {"path": {}, "query": {}, "header": {}}
+            for name, value in kwargs.items():
+                if name in by_name:
+                    values[by_name[name]][name] = value
+            for name in header_names:
+                if (value := request.headers.get(name)) is not None:
+                    values["header"][name] = value
+            prefer = parse_prefer(request.headers.get("prefer"))
+            return render_reply(self.responder.respond(api, op, values, prefer))
+
+        return handle
+
+    def error_reply(self, method: str, path: str, headers: Any, exc: Exception) -> Reply:
+        """Turn a failure raised inside Connexion into the API's native error or a mock problem."""
+        if isinstance(exc, NonConformingResponse):
+            return render_problem("response-invalid", str(exc.detail))
+        if isinstance(exc, PreferError):
+            return render_problem("bad-prefer", str(exc))
+        status = getattr(exc, "status", None) or getattr(exc, "status_code", 500)
+        detail = str(getattr(exc, "detail", "") or exc)
+        if status == 405:
+            allow = ", ".join(self.allowed(path))
+            return render_problem(
+                "method-not-allowed", f"{method} is not declared for {path}; allowed: {allow}",
+                headers={"Allow": allow},
+            )
+        found = self.find(method, path)
+        if found is None:
+            if status == 404:
+                hint = self.closest(path)
+                did_you_mean = f"; did you mean {' or '.join(hint)}?" if hint else ""
+                return render_problem("no-such-route", f"no API serves {path}{did_you_mean}")
+            return render_problem("mock-failure", detail) if status >= 500 else render_problem("bad-request", detail)
+        api, op, params = found
+        if status == 404 and isinstance(exc, HTTPException) and not isinstance(exc, ProblemException):
+            # Connexion's router refuses a path parameter of the wrong type before validation does.
+            problem = path_parameter_problem(op.parameters, params)
+            if problem is not None:
+                status, detail = 400, problem
+        kind = {400: "invalid", 401: "unauthenticated", 403: "forbidden", 404: "notFound"}.get(status)
+        if kind is None:
+            return render_problem("mock-failure", detail) if status >= 500 else render_problem("bad-request", detail)
+        if kind in ("unauthenticated", "forbidden"):
+            detail = _credential_message(api, op, headers) or detail
+        reply = render_error(op, kind, detail, self.responder.generator)
+        return reply or render_problem("undocumented-failure", detail)
+
+
+def _credential_message(api: Api, op: Operation, headers: Any) -> str | None:
+    """Name the credential headers a request lacks, for the first security requirement."""
+    present = {k.lower() for k in headers}
+    for requirement in op.security:
+        missing = []
+        for name in requirement:
+            scheme = api.security_schemes.get(name) or {}
+            header = scheme.get("name", name) if scheme.get("type") == "apiKey" else "Authorization"
+            if str(header).lower() not in present:
+                missing.append(repr(str(header)))
+        if missing:
+            return f"missing credential: header {' and '.join(missing)} is required"
+    return None
+
+
+class PreferMiddleware:
+    """Control first: `Prefer: code=` / `example=` decide the response before any check."""
+
+    def __init__(self, app: ASGIApp, server: MockServer) -> None:
+        self.app = app
+        self.server = server
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        raw = next((v for k, v in scope["headers"] if k == b"prefer"), None)
+        prefer = Prefer()
+        if raw is not None:
+            try:
+                prefer = parse_prefer(raw.decode("latin-1"))
+            except PreferError as exc:
+                await render_reply(render_problem("bad-prefer", str(exc)))(scope, receive, send)
+                return
+        if prefer.delay_ms:
+            await asyncio.sleep(prefer.delay_ms / 1000)
+        if prefer.code is None and prefer.example is None:
+            await self.app(scope, receive, send)
+            return
+        found = self.server.find(scope["method"], scope["path"])
+        if found is None:
+            await self.app(scope, receive, send)
+            return
+        api, op, params = found
+        values: RequestValues = {"path": params, "query": {}, "header": {}}
+        try:
+            reply = self.server.responder.respond(api, op, values, prefer)
+        except PreferError as exc:
+            reply = render_problem("bad-prefer", str(exc))
+        await render_reply(reply)(scope, receive, send)
+
+
+class _OperationResolver(Resolver):  # type: ignore[misc]
+    def __init__(self, server: MockServer, api: Api) -> None:
+        super().__init__()
+        self.server = server
+        self.api = api
+
+    def resolve_function_from_operation_id(self, operation_id: str) -> Callable[..., Any]:
+        return self.server.handler(self.api, self.api.operation(operation_id))
+
+
+def _connexion_app(server: MockServer) -> AsyncApp:
+    settings = server.settings
+    app = AsyncApp(
+        __name__,
+        security_map=security_map(settings.tokens or None),
+        validator_map={"parameter": SpecParameterValidator},
+        swagger_ui_options=SwaggerUIOptions(swagger_ui=False, serve_spec=False),
+        validate_responses=settings.validate_responses,
+    )
+    app.add_middleware(PreferMiddleware, position=MiddlewarePosition.BEFORE_SECURITY, server=server)
+    # A mount at a shorter base path would shadow a longer one: mount the most specific first.
+    for api in sorted(server.apis, key=lambda a: -len(a.base_path)):
+        app.add_api(
+            copy.deepcopy(dict(api.document)),
+            base_path=api.base_path,
+            resolver=_OperationResolver(server, api),
+            name=api.slug,
+        )
+
+    def on_error(req: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+        reply = server.error_reply(req.method, req.url.path, req.headers, exc)
+        body = b"" if reply.body is None else orjson.dumps(reply.body)
+        return ConnexionResponse(reply.status, reply.media_type, body=body, headers=dict(reply.headers))
+
+    for exc_type in (ProblemException, HTTPException, PreferError, Exception):
+        app.add_error_handler(exc_type, on_error)
+    return app
+
+
+def create_app(settings: Settings) -> ASGIApp:
+    """The whole server as one ASGI app.
+
+    Raises:
+        SpecError, FixtureError: a spec or fixture file cannot be served.
+    """
+    server = MockServer(settings)
+    api_app = _connexion_app(server)
+    routes: Sequence[Route | Mount] = docs_routes(server.apis)
+    outer = Router(routes=list(routes), default=api_app)
+    outer.state = server  # type: ignore[attr-defined]
+    return outer

@@ -1,0 +1,109 @@
+"""Command line only: parse, call the library, print, set the exit code (0 fine, 1 findings, 2 input)."""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import socket
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from mockserver import __version__
+from mockserver.exceptions import MockServerError
+
+__all__ = ["main"]
+
+_EXAMPLES = {
+    "serve": "examples:\n  mockserver serve\n  mockserver serve specs/onedata.yaml --port 9000 --seed 7\n",
+    "lint": "examples:\n  mockserver lint\n  mockserver lint specs/etlworks.yaml\n",
+}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mockserver", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"mockserver {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser(
+        "serve", help="serve the APIs of the specs on one port", epilog=_EXAMPLES["serve"],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    serve.add_argument("specs", nargs="*", type=Path, help="spec files (default: every file in specs/)")
+    serve.add_argument("--host", default=None, help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=None, help="port (default 8000)")
+    serve.add_argument("--seed", type=int, default=None, help="seed of generated data (default 0)")
+    serve.add_argument("--fixtures", type=Path, default=None, help="fixture directory (default fixtures/)")
+    serve.add_argument("--fixtures-only", action="store_const", const=True, default=None,
+                       help="unknown ids get the API's own 404 instead of generated data")
+    serve.add_argument("--validate-responses", action="store_const", const=True, default=None,
+                       help="check every response against the spec; fail closed with a problem document")
+    serve.add_argument("--time-scale", type=float, default=None, help="mock seconds per real second")
+    serve.add_argument("--token", dest="tokens", action="append", default=None,
+                       help="a credential that counts as valid (repeatable); default: any well-formed one")
+
+    lint = commands.add_parser(
+        "lint", help="validate specs: OpenAPI and the project's rules", epilog=_EXAMPLES["lint"],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    lint.add_argument("specs", nargs="*", type=Path, help="spec files (default: every file in specs/)")
+    return parser
+
+
+def _fail(message: str) -> int:
+    print(f"mockserver: error: {message}", file=sys.stderr)
+    return 2
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from mockserver.app import create_app
+    from mockserver.settings import Settings
+
+    flags = {k: v for k, v in vars(args).items() if k != "command"}
+    flags["specs"] = tuple(args.specs) or None
+    flags["tokens"] = tuple(args.tokens) if args.tokens else None
+    settings = Settings.from_sources(flags)
+    app = create_app(settings)
+    with socket.socket() as probe:
+        try:
+            probe.bind((settings.host, settings.port))
+        except OSError as exc:
+            reason = "address in use" if exc.errno == errno.EADDRINUSE else exc.strerror
+            return _fail(f"cannot listen on {settings.host}:{settings.port}: {reason}")
+    if settings.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"mockserver: warning: bound to {settings.host}, reachable beyond this machine", file=sys.stderr)
+    print(f"mockserver: serving {len(settings.specs)} APIs on http://{settings.host}:{settings.port}/", file=sys.stderr)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning",
+                access_log=settings.access_log, loop="uvloop", http="httptools")
+    return 0
+
+
+def _lint(args: argparse.Namespace) -> int:
+    from mockserver.lint import check_spec
+    from mockserver.settings import default_spec_dir
+
+    paths = list(args.specs) or sorted(default_spec_dir().glob("*.yaml"))
+    if not paths:
+        return _fail("no spec files to lint")
+    findings = []
+    for path in paths:
+        findings += check_spec(path)
+    for finding in findings:
+        print(finding)
+    print(f"{len(paths)} specs, {len(findings)} findings", file=sys.stderr)
+    return 1 if findings else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "serve":
+            return _serve(args)
+        return _lint(args)
+    except MockServerError as exc:
+        return _fail(str(exc))
+    except KeyboardInterrupt:
+        return 0

@@ -1,0 +1,38 @@
+"""The mock server's own exception tree.
+
+    MockServerError
+    ├── SpecError (ValueError)       a spec file cannot be read, resolved or served
+    ├── FixtureError (ValueError)    a fixture file cannot be read or breaks its schema
+    └── ConfigError (ValueError)     a setting (flag, environment variable) is unusable
+
+Every message says what failed, the bad value, what was expected, and where
+(`specs/onedata.yaml#/paths/...`, `fixtures/etlworks/runs.yaml:14`).
+"""
+
+from __future__ import annotations
+
+__all__ = ["ConfigError", "FixtureError", "MockServerError", "SpecError"]
+
+
+class MockServerError(Exception):
+    """Base of every error the mock server raises on purpose."""
+
+    def __init__(self, message: str, *, where: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.where = where
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}" if self.where else self.message
+
+
+class SpecError(ValueError, MockServerError):
+    """A spec file cannot be read, resolved or served."""
+
+
+class FixtureError(ValueError, MockServerError):
+    """A fixture file cannot be read or does not fit the spec."""
+
+
+class ConfigError(ValueError, MockServerError):
+    """A setting cannot be used."""

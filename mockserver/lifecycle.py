@@ -1,0 +1,171 @@
+"""Status over time: where a resource is in its lifecycle, and the time fields that follow."""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from collections.abc import Mapping, MutableMapping
+from dataclasses import dataclass
+from typing import Any
+
+from mockserver.extensions import Lifecycle
+from mockserver.generate import format_time
+
+__all__ = [
+    "Clock",
+    "Timeline",
+    "apply_timeline",
+    "human_duration",
+    "pointer_get",
+    "pointer_set",
+    "timeline_at",
+]
+
+_ORIGIN_ENV = "MOCKSERVER_CLOCK_ORIGIN"
+
+
+class Clock:
+    """Mock time: real time since `origin`, scaled, plus any advance.
+
+    The origin is taken once per server and handed to worker processes through the
+    environment, so every worker agrees on where each timeline stands.
+    """
+
+    def __init__(self, scale: float = 1.0, origin: float | None = None) -> None:
+        if origin is None:
+            origin = float(os.environ.get(_ORIGIN_ENV) or time.time())
+        os.environ[_ORIGIN_ENV] = repr(origin)
+        self.origin = origin
+        self.scale = scale
+        self.advanced = 0.0
+
+    def now(self) -> float:
+        return self.origin + (time.time() - self.origin) * self.scale + self.advanced
+
+    def advance(self, seconds: float) -> None:
+        self.advanced += seconds
+
+    def reset(self) -> None:
+        self.advanced = 0.0
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Where one resource stands: its state and the times of its transitions (epoch seconds)."""
+
+    state: str
+    created: float
+    started: float | None
+    ended: float | None
+    updated: float
+
+
+def timeline_at(lifecycle: Lifecycle, rng: random.Random, created: float, now: float) -> Timeline:
+    """Walk the lifecycle from `created` up to `now`, drawing durations and branches from `rng`."""
+    state = lifecycle.initial
+    entered = created
+    started = created if lifecycle.states[state].started else None
+    while True:
+        current = lifecycle.states[state]
+        if current.terminal:
+            return Timeline(state, created, started, entered, entered)
+        lasts = rng.uniform(*current.lasts)
+        if entered + lasts > now:
+            return Timeline(state, created, started, None, entered)
+        entered += lasts
+        names = list(current.next)
+        state = rng.choices(names, weights=[current.next[n] for n in names])[0]
+        if started is None and lifecycle.states[state].started:
+            started = entered
+
+
+def pointer_get(document: Any, pointer: str) -> Any:
+    node = document
+    for token in pointer.split("/")[1:]:
+        if not isinstance(node, dict) or token not in node:
+            return None
+        node = node[token]
+    return node
+
+
+def pointer_set(document: MutableMapping[str, Any], pointer: str, value: Any) -> None:
+    tokens = pointer.split("/")[1:]
+    node: Any = document
+    for token in tokens[:-1]:
+        node = node.setdefault(token, {})
+    node[tokens[-1]] = value
+
+
+def _pointer_delete(document: MutableMapping[str, Any], pointer: str) -> None:
+    tokens = pointer.split("/")[1:]
+    parent = pointer_get(document, "/" + "/".join(tokens[:-1])) if len(tokens) > 1 else document
+    if isinstance(parent, dict):
+        parent.pop(tokens[-1], None)
+
+
+def _subschema(schema: Mapping[str, Any], pointer: str) -> Mapping[str, Any]:
+    node = schema
+    for token in pointer.split("/")[1:]:
+        node = (node.get("properties") or {}).get(token) or {}
+    return node
+
+
+def apply_timeline(
+    body: MutableMapping[str, Any],
+    schema: Mapping[str, Any],
+    lifecycle: Lifecycle,
+    timeline: Timeline,
+) -> None:
+    """Write the state and the time fields of `timeline` into `body`, in place."""
+    pointer_set(body, lifecycle.field, timeline.state)
+    terminal = lifecycle.states[timeline.state].terminal
+    for pointer, moment in (
+        (lifecycle.created, timeline.created),
+        (lifecycle.start, timeline.started),
+        (lifecycle.end, timeline.ended),
+        (lifecycle.updated, timeline.updated),
+    ):
+        if pointer is None:
+            continue
+        sub = _subschema(schema, pointer)
+        if moment is not None:
+            unit = sub.get("x-time", "rfc3339")
+            pointer_set(body, pointer, format_time(moment, unit))
+        else:
+            _unset(body, schema, lifecycle, pointer, sub)
+    if lifecycle.duration is not None:
+        if timeline.started is not None and timeline.ended is not None:
+            pointer_set(body, lifecycle.duration, human_duration(timeline.ended - timeline.started))
+        else:
+            _unset(body, schema, lifecycle, lifecycle.duration, _subschema(schema, lifecycle.duration))
+    hidden = [p for p, states in lifecycle.when.items() if timeline.state not in states]
+    if not terminal:
+        hidden += lifecycle.terminal_only
+    for pointer in hidden:
+        _unset(body, schema, lifecycle, pointer, _subschema(schema, pointer))
+
+
+def human_duration(seconds: float) -> str:
+    """`3 min 25 sec`, `1 h 2 min 0 sec`: a readable length of time."""
+    total = max(0, int(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes} min {secs} sec"
+    return f"{minutes} min {secs} sec" if minutes else f"{secs} sec"
+
+
+def _unset(
+    body: MutableMapping[str, Any],
+    schema: Mapping[str, Any],
+    lifecycle: Lifecycle,
+    pointer: str,
+    sub: Mapping[str, Any],
+) -> None:
+    if pointer in lifecycle.unset:
+        pointer_set(body, pointer, lifecycle.unset[pointer])
+    elif sub.get("nullable"):
+        pointer_set(body, pointer, None)
+    else:
+        _pointer_delete(body, pointer)

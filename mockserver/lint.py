@@ -1,0 +1,235 @@
+"""Spec validation: openapi-spec-validator plus the project's own rules, one finding per line."""
+
+from __future__ import annotations
+
+import difflib
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from openapi_schema_validator import OAS30Validator
+from openapi_spec_validator import OpenAPIV30SpecValidator
+
+from mockserver.catalog import HTTP_METHODS, load_api, load_document, pointer_escape, resolve_refs
+from mockserver.errors import fill_template
+from mockserver.extensions import EXTENSION_SCHEMAS, lifecycle_from
+from mockserver.fixtures import response_schema
+
+__all__ = ["RULES", "Finding", "check_spec"]
+
+RULES: Mapping[str, str] = {
+    "openapi": "the document is valid OpenAPI 3.0 (openapi-spec-validator)",
+    "operation-id": "every operation has an operationId",
+    "error-responses": "every operation documents its error responses (at least one 4xx)",
+    "example-valid": "every example validates against its schema",
+    "extension-valid": "every project x- extension is well-formed",
+    "extension-unknown": "x-mock* names are the project's own; a typo is reported",
+    "extension-refs": "extensions name real parameters, fields, states and responses",
+    "error-template-valid": "an x-mock-error body, filled in, validates against the response schema",
+}
+
+_OURS = tuple(EXTENSION_SCHEMAS)
+_FORMAT_CHECKER = OAS30Validator.FORMAT_CHECKER
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem: where (file and JSON pointer), which rule, and what is wrong."""
+
+    file: str
+    pointer: str
+    rule: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}#{self.pointer} {self.rule}: {self.message}"
+
+
+def _schema_errors(schema: Mapping[str, Any], value: Any) -> Iterator[str]:
+    validator = OAS30Validator(schema, format_checker=_FORMAT_CHECKER)
+    for error in validator.iter_errors(value):
+        at = "/" + "/".join(str(p) for p in error.absolute_path)
+        yield f"{at if at != '/' else '(root)'}: {error.message}"
+
+
+def _walk(node: Any, pointer: str = "") -> Iterator[tuple[str, str, Any, Any]]:
+    """(pointer of the parent, key, value, parent) for every mapping entry in the document."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield pointer, str(key), value, node
+            yield from _walk(value, f"{pointer}/{pointer_escape(str(key))}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _walk(value, f"{pointer}/{index}")
+
+
+def _subschema(schema: Mapping[str, Any], pointer: str) -> Mapping[str, Any] | None:
+    node: Mapping[str, Any] | None = schema
+    for token in pointer.split("/")[1:]:
+        if node is None:
+            return None
+        node = (node.get("properties") or {}).get(token)
+    return node
+
+
+def check_spec(path: Path) -> list[Finding]:
+    """Every finding for one spec file.
+
+    Raises:
+        SpecError: the file cannot be read or parsed (lint exits 2 on it).
+    """
+    file = str(path)
+    document = load_document(path)
+    findings = [
+        Finding(file, "/" + "/".join(str(p) for p in error.absolute_path), "openapi", error.message)
+        for error in OpenAPIV30SpecValidator(document).iter_errors()
+    ]
+    if findings:
+        return findings
+    resolved = resolve_refs(document, where=file)
+    findings += _check_extensions(file, document)
+    findings += _check_operations(file, resolved)
+    findings += _check_examples(file, resolved)
+    if not findings:
+        findings += _check_refs(file, path)
+    return findings
+
+
+def _check_extensions(file: str, document: Mapping[str, Any]) -> list[Finding]:
+    out = []
+    for pointer, key, value, _ in _walk(document):
+        if not key.startswith("x-"):
+            continue
+        where = f"{pointer}/{pointer_escape(key)}"
+        if key in EXTENSION_SCHEMAS:
+            for error in Draft202012Validator(EXTENSION_SCHEMAS[key]).iter_errors(value):
+                at = "".join(f"/{p}" for p in error.absolute_path)
+                out.append(Finding(file, where + at, "extension-valid", error.message))
+        elif key.startswith(("x-mock", "x-time", "x-faker", "x-decision", "x-seed")):
+            hint = difflib.get_close_matches(key, _OURS, n=1)
+            suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
+            out.append(Finding(file, where, "extension-unknown", f"unknown extension {key!r}{suggestion}"))
+    return out
+
+
+def _operations(resolved: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    for path, item in (resolved.get("paths") or {}).items():
+        for method in HTTP_METHODS:
+            if method in item:
+                yield f"/paths/{pointer_escape(path)}/{method}", item[method]
+
+
+def _check_operations(file: str, resolved: Mapping[str, Any]) -> list[Finding]:
+    out = []
+    for pointer, op in _operations(resolved):
+        if not op.get("operationId"):
+            out.append(Finding(file, pointer, "operation-id", "operation has no operationId"))
+        statuses = [str(s) for s in op.get("responses") or {}]
+        if not any(s.startswith("4") for s in statuses):
+            out.append(
+                Finding(file, f"{pointer}/responses", "error-responses", f"no 4xx response documented (has {statuses})")
+            )
+        for status, response in (op.get("responses") or {}).items():
+            template = response.get("x-mock-error")
+            schema = _json_schema(response)
+            if template is None or schema is None:
+                continue
+            now = time.time()
+            filled = fill_template(
+                template.get("body"),
+                {"message": "m", "status": int(status), "uuid": "00000000-0000-4000-8000-000000000000",
+                 "now": "2024-01-01T00:00:00.000Z", "now:ms": int(now * 1000), "now:s": int(now)},
+            )
+            for problem in _schema_errors(schema, filled):
+                out.append(Finding(file, f"{pointer}/responses/{status}/x-mock-error", "error-template-valid", problem))
+    return out
+
+
+def _json_schema(holder: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    for media, content in (holder.get("content") or {}).items():
+        if "json" in media:
+            schema: Mapping[str, Any] | None = content.get("schema")
+            return schema
+    return None
+
+
+def _check_examples(file: str, resolved: Mapping[str, Any]) -> list[Finding]:
+    out = []
+    for pointer, key, value, parent in _walk(resolved):
+        if key == "examples" and isinstance(value, dict) and isinstance(parent.get("schema"), dict):
+            for name, example in value.items():
+                if isinstance(example, dict) and "value" in example:
+                    for problem in _schema_errors(parent["schema"], example["value"]):
+                        out.append(Finding(file, f"{pointer}/examples/{pointer_escape(name)}", "example-valid", problem))
+        elif key == "example" and isinstance(parent.get("schema"), dict):
+            for problem in _schema_errors(parent["schema"], value):
+                out.append(Finding(file, f"{pointer}/example", "example-valid", problem))
+    return out
+
+
+def _check_refs(file: str, path: Path) -> list[Finding]:
+    api = load_api(path)
+    out = []
+    for op in api.operations:
+        rules = op.rules
+        refs = [*rules.key, *rules.echo.values()]
+        if rules.collection:
+            c = rules.collection
+            refs += [r for r in (c.each, c.limit, c.offset, *c.echo.values()) if r and r != "$each"]
+            refs += [f.param for f in c.filters]
+        if rules.tree:
+            refs.append(rules.tree.param)
+        for ref in refs:
+            if op.parameter(ref) is None:
+                out.append(Finding(file, f"{op.pointer}/x-mock", "extension-refs", f"{ref!r} is not a parameter of {op.id}"))
+        for kind, status in rules.errors.items():
+            if status not in op.responses:
+                out.append(
+                    Finding(file, f"{op.pointer}/x-mock/errors/{kind}", "extension-refs", f"{status} is not a documented response")
+                )
+        schema = response_schema(op, next((s for s in op.responses if s.startswith("2")), "200")) or {}
+        out += _check_lifecycles(file, f"{op.pointer}/responses", schema)
+    return out
+
+
+def _check_lifecycles(file: str, pointer: str, schema: Mapping[str, Any]) -> list[Finding]:
+    out = []
+    seen: set[int] = set()
+
+    def visit(node: Any) -> None:
+        if not isinstance(node, dict) or id(node) in seen:
+            return
+        seen.add(id(node))
+        if raw := node.get("x-mock-lifecycle"):
+            lifecycle = lifecycle_from(raw)
+            field = _subschema(node, lifecycle.field)
+            if field is None:
+                out.append(Finding(file, pointer, "extension-refs", f"lifecycle field {lifecycle.field} is not a property"))
+            else:
+                enum = [v for v in field.get("enum") or [] if v is not None]
+                for state in lifecycle.states.values():
+                    if enum and state.name not in enum:
+                        out.append(Finding(file, pointer, "extension-refs", f"lifecycle state {state.name!r} is not in the enum {enum}"))
+                    for target in state.next:
+                        if target not in lifecycle.states:
+                            out.append(Finding(file, pointer, "extension-refs", f"state {state.name!r} moves to undeclared {target!r}"))
+            for states in lifecycle.when.values():
+                for state in states:
+                    if state not in lifecycle.states:
+                        out.append(Finding(file, pointer, "extension-refs", f"'when' names undeclared state {state!r}"))
+            time_fields = (lifecycle.created, lifecycle.start, lifecycle.end, lifecycle.updated, lifecycle.duration)
+            for time_field in (*time_fields, *lifecycle.terminal_only, *lifecycle.when):
+                if time_field and _subschema(node, time_field) is None:
+                    out.append(Finding(file, pointer, "extension-refs", f"lifecycle field {time_field} is not a property"))
+        for value in node.values():
+            if isinstance(value, dict):
+                visit(value)
+            elif isinstance(value, list):
+                for item in value:
+                    visit(item)
+
+    visit(schema)
+    return out

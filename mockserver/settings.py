@@ -1,0 +1,79 @@
+"""Settings: defaults in one place; precedence flag > environment (`MOCKSERVER_*`) > default."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from mockserver.exceptions import ConfigError
+
+__all__ = ["Settings", "default_fixture_dir", "default_spec_dir"]
+
+_PROJECT = Path(__file__).resolve().parent.parent
+
+
+def default_spec_dir() -> Path:
+    return _PROJECT / "specs"
+
+
+def default_fixture_dir() -> Path:
+    return _PROJECT / "fixtures"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything that shapes one server; read once when the app is created."""
+
+    specs: tuple[Path, ...] = ()
+    host: str = "127.0.0.1"
+    port: int = 8000
+    seed: int = 0
+    fixtures: Path | None = field(default_factory=default_fixture_dir)
+    fixtures_only: bool = False
+    validate_responses: bool = False
+    time_scale: float = 1.0
+    tokens: tuple[str, ...] = ()
+    cache_size: int = 2048
+    access_log: bool = True
+
+    @classmethod
+    def from_sources(cls, flags: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> Settings:
+        """Settings from command-line flags (None = not given), then `MOCKSERVER_*`, then defaults."""
+        environ = os.environ if environ is None else environ
+        settings = cls()
+        changes: dict[str, Any] = {}
+        for f in fields(cls):
+            raw_env = environ.get(f"MOCKSERVER_{f.name.upper()}")
+            value = flags.get(f.name)
+            if value is None and raw_env is not None:
+                value = _parse_env(f.name, raw_env, getattr(settings, f.name))
+            if value is not None:
+                changes[f.name] = value
+        settings = replace(settings, **changes)
+        if not settings.specs:
+            directory = default_spec_dir()
+            settings = replace(settings, specs=tuple(sorted(directory.glob("*.yaml"))))
+        if settings.time_scale <= 0:
+            raise ConfigError(f"time scale must be above 0, got {settings.time_scale}")
+        return settings
+
+
+def _parse_env(name: str, raw: str, default: Any) -> Any:
+    try:
+        if isinstance(default, bool):
+            return raw.lower() in ("1", "true", "yes", "on")
+        if isinstance(default, int):
+            return int(raw)
+        if isinstance(default, float):
+            return float(raw)
+        if isinstance(default, tuple):
+            parts = [p for p in raw.split(",") if p]
+            return tuple(Path(p) for p in parts) if name == "specs" else tuple(parts)
+        if name == "fixtures":
+            return Path(raw)
+        return raw
+    except ValueError:
+        raise ConfigError(f"MOCKSERVER_{name.upper()}={raw!r} is not a valid {type(default).__name__}") from None
