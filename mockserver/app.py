@@ -34,7 +34,7 @@ from mockserver.errors import render_error, render_problem
 from mockserver.fixtures import load_fixtures
 from mockserver.lifecycle import Clock
 from mockserver.reply import Reply
-from mockserver.respond import Responder, RequestValues
+from mockserver.respond import RequestValues, Responder
 from mockserver.settings import Settings
 from mockserver.validation import SpecParameterValidator, path_parameter_problem, security_map
 
@@ -100,12 +100,13 @@ class MockServer:
             return render_problem("response-invalid", str(exc.detail))
         if isinstance(exc, PreferError):
             return render_problem("bad-prefer", str(exc))
-        status = getattr(exc, "status", None) or getattr(exc, "status_code", 500)
+        status = int(getattr(exc, "status", None) or getattr(exc, "status_code", None) or 500)
         detail = str(getattr(exc, "detail", "") or exc)
         if status == 405:
             allow = ", ".join(self.allowed(path))
             return render_problem(
-                "method-not-allowed", f"{method} is not declared for {path}; allowed: {allow}",
+                "method-not-allowed",
+                f"{method} is not declared for {path}; allowed: {allow}",
                 headers={"Allow": allow},
             )
         found = self.find(method, path)
@@ -114,7 +115,11 @@ class MockServer:
                 hint = self.closest(path)
                 did_you_mean = f"; did you mean {' or '.join(hint)}?" if hint else ""
                 return render_problem("no-such-route", f"no API serves {path}{did_you_mean}")
-            return render_problem("mock-failure", detail) if status >= 500 else render_problem("bad-request", detail)
+            return (
+                render_problem("mock-failure", detail)
+                if status >= 500
+                else render_problem("bad-request", detail)
+            )
         api, op, params = found
         if status == 404 and isinstance(exc, HTTPException) and not isinstance(exc, ProblemException):
             # Connexion's router refuses a path parameter of the wrong type before validation does.
@@ -123,7 +128,11 @@ class MockServer:
                 status, detail = 400, problem
         kind = {400: "invalid", 401: "unauthenticated", 403: "forbidden", 404: "notFound"}.get(status)
         if kind is None:
-            return render_problem("mock-failure", detail) if status >= 500 else render_problem("bad-request", detail)
+            return (
+                render_problem("mock-failure", detail)
+                if status >= 500
+                else render_problem("bad-request", detail)
+            )
         if kind in ("unauthenticated", "forbidden"):
             detail = _credential_message(api, op, headers) or detail
         reply = render_error(op, kind, detail, self.responder.generator)

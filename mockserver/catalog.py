@@ -136,9 +136,7 @@ def resolve_refs(document: Mapping[str, Any], *, where: str) -> Any:
                 try:
                     target = _follow(document, ref)
                 except (KeyError, IndexError, ValueError, TypeError):
-                    raise SpecError(
-                        f"$ref {ref!r} points to nothing", where=f"{where}#{pointer}"
-                    ) from None
+                    raise SpecError(f"$ref {ref!r} points to nothing", where=f"{where}#{pointer}") from None
                 return walk(target, ref[1:], (*seen, ref))
             return {k: walk(v, f"{pointer}/{pointer_escape(str(k))}", seen) for k, v in node.items()}
         if isinstance(node, list):
@@ -158,15 +156,11 @@ def _base_path(document: Mapping[str, Any]) -> str:
 
 def _template_regex(path: str) -> re.Pattern[str]:
     parts = re.split(r"\{([^}/]+)\}", path)
-    pattern = "".join(
-        re.escape(part) if i % 2 == 0 else f"(?P<{part}>[^/]+)" for i, part in enumerate(parts)
-    )
+    pattern = "".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>[^/]+)" for i, part in enumerate(parts))
     return re.compile(pattern)
 
 
-def _operations(
-    resolved: Mapping[str, Any], base_path: str, where: str
-) -> Iterable[Operation]:
+def _operations(resolved: Mapping[str, Any], base_path: str, where: str) -> Iterable[Operation]:
     root_security = tuple(resolved.get("security") or ())
     for path, item in (resolved.get("paths") or {}).items():
         shared = item.get("parameters") or []

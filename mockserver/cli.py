@@ -6,6 +6,7 @@ import argparse
 import errno
 import socket
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -26,7 +27,9 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser(
-        "serve", help="serve the APIs of the specs on one port", epilog=_EXAMPLES["serve"],
+        "serve",
+        help="serve the APIs of the specs on one port",
+        epilog=_EXAMPLES["serve"],
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     serve.add_argument("specs", nargs="*", type=Path, help="spec files (default: every file in specs/)")
@@ -34,16 +37,33 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=None, help="port (default 8000)")
     serve.add_argument("--seed", type=int, default=None, help="seed of generated data (default 0)")
     serve.add_argument("--fixtures", type=Path, default=None, help="fixture directory (default fixtures/)")
-    serve.add_argument("--fixtures-only", action="store_const", const=True, default=None,
-                       help="unknown ids get the API's own 404 instead of generated data")
-    serve.add_argument("--validate-responses", action="store_const", const=True, default=None,
-                       help="check every response against the spec; fail closed with a problem document")
+    serve.add_argument(
+        "--fixtures-only",
+        action="store_const",
+        const=True,
+        default=None,
+        help="unknown ids get the API's own 404 instead of generated data",
+    )
+    serve.add_argument(
+        "--validate-responses",
+        action="store_const",
+        const=True,
+        default=None,
+        help="check every response against the spec; fail closed with a problem document",
+    )
     serve.add_argument("--time-scale", type=float, default=None, help="mock seconds per real second")
-    serve.add_argument("--token", dest="tokens", action="append", default=None,
-                       help="a credential that counts as valid (repeatable); default: any well-formed one")
+    serve.add_argument(
+        "--token",
+        dest="tokens",
+        action="append",
+        default=None,
+        help="a credential that counts as valid (repeatable); default: any well-formed one",
+    )
 
     lint = commands.add_parser(
-        "lint", help="validate specs: OpenAPI and the project's rules", epilog=_EXAMPLES["lint"],
+        "lint",
+        help="validate specs: OpenAPI and the project's rules",
+        epilog=_EXAMPLES["lint"],
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     lint.add_argument("specs", nargs="*", type=Path, help="spec files (default: every file in specs/)")
@@ -55,7 +75,14 @@ def _fail(message: str) -> int:
     return 2
 
 
+def _quiet_dependency_warnings() -> None:
+    # Connexion 3.3 imports starlette.testclient, which warns under Starlette 1.x; users
+    # of the mock cannot act on it.
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+
+
 def _serve(args: argparse.Namespace) -> int:
+    _quiet_dependency_warnings()
     import uvicorn
 
     from mockserver.app import create_app
@@ -73,10 +100,23 @@ def _serve(args: argparse.Namespace) -> int:
             reason = "address in use" if exc.errno == errno.EADDRINUSE else exc.strerror
             return _fail(f"cannot listen on {settings.host}:{settings.port}: {reason}")
     if settings.host not in ("127.0.0.1", "localhost", "::1"):
-        print(f"mockserver: warning: bound to {settings.host}, reachable beyond this machine", file=sys.stderr)
-    print(f"mockserver: serving {len(settings.specs)} APIs on http://{settings.host}:{settings.port}/", file=sys.stderr)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning",
-                access_log=settings.access_log, loop="uvloop", http="httptools")
+        print(
+            f"mockserver: warning: bound to {settings.host}, reachable beyond this machine",
+            file=sys.stderr,
+        )
+    print(
+        f"mockserver: serving {len(settings.specs)} APIs on http://{settings.host}:{settings.port}/",
+        file=sys.stderr,
+    )
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        access_log=settings.access_log,
+        loop="uvloop",
+        http="httptools",
+    )
     return 0
 
 

@@ -47,4 +47,9 @@ def parse_prefer(header: str | None) -> Prefer:
     delay = values.get("delay", "0")
     if not delay.isdigit() or int(delay) > 60_000:
         raise PreferError(f"delay={delay!r}: expected milliseconds from 0 to 60000")
-    return Prefer(code=code, example=values.get("example") or None, dynamic=dynamic == "true", delay_ms=int(delay))
+    return Prefer(
+        code=code,
+        example=values.get("example") or None,
+        dynamic=dynamic == "true",
+        delay_ms=int(delay),
+    )

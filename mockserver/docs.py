@@ -22,7 +22,8 @@ _STATIC = Path(swagger_ui_bundle.swagger_ui_path)
 _INDEX = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>mockserver</title>
 <style>body{{font-family:system-ui,sans-serif;margin:2rem;max-width:60rem}}
-table{{border-collapse:collapse;width:100%}}td,th{{text-align:left;padding:.4rem;border-bottom:1px solid #ddd}}
+table{{border-collapse:collapse;width:100%}}
+td,th{{text-align:left;padding:.4rem;border-bottom:1px solid #ddd}}
 code{{background:#f4f4f4;padding:0 .2rem}}</style></head>
 <body><h1>mockserver</h1><p>{count} APIs served on this port at their native paths.</p>
 <table><thead><tr><th>API</th><th>Version</th><th>Base path</th><th>Operations</th><th>Docs</th></tr></thead>
@@ -39,7 +40,9 @@ _UI = """<!doctype html>
 <link rel="stylesheet" href="/__mock/docs/static/swagger-ui.css"></head>
 <body><div id="swagger-ui"></div>
 <script src="/__mock/docs/static/swagger-ui-bundle.js"></script>
-<script>window.ui = SwaggerUIBundle({{url: "/__mock/docs/{slug}/openapi.json", dom_id: "#swagger-ui"}});</script>
+<script>
+window.ui = SwaggerUIBundle({{url: "/__mock/docs/{slug}/openapi.json", dom_id: "#swagger-ui"}});
+</script>
 </body></html>"""
 
 

@@ -46,7 +46,12 @@ def render_problem(kind: str, detail: str, **extra: Any) -> Reply:
     """The mock's own error, as an RFC 9457 problem document."""
     status, title = PROBLEMS[kind]
     headers = {str(k): str(v) for k, v in extra.pop("headers", {}).items()}
-    body = {"type": f"urn:mockserver:problem:{kind}", "title": title, "status": status, "detail": detail}
+    body = {
+        "type": f"urn:mockserver:problem:{kind}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
     return Reply(status, {**body, **extra}, headers, PROBLEM_JSON)
 
 
@@ -63,7 +68,7 @@ def fill_template(template: Any, values: Mapping[str, Any]) -> Any:
     if isinstance(template, list):
         return [fill_template(v, values) for v in template]
     if isinstance(template, str):
-        whole = template[1:-1] if template.startswith("{") and template.endswith("}") else None
+        whole = template[1:-1] if template.startswith("{") and template.endswith("}") else ""
         if whole in values and not isinstance(values[whole], str):
             return values[whole]
         for name, value in values.items():

@@ -16,8 +16,9 @@ relative to the resource (`/status`, `/data/accountId`).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
@@ -28,8 +29,8 @@ __all__ = [
     "MockRules",
     "State",
     "Tree",
-    "mock_rules_from",
     "lifecycle_from",
+    "mock_rules_from",
 ]
 
 _REQUEST_REF = {"type": "string", "pattern": r"^(path|query|header)\.[A-Za-z0-9_.\-]+$"}
@@ -157,7 +158,11 @@ EXTENSION_SCHEMAS: Mapping[str, Mapping[str, Any]] = {
             "when": {
                 "type": "object",
                 "propertyNames": _POINTER,
-                "additionalProperties": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+                "additionalProperties": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "minItems": 1,
+                },
             },
             "startedAgo": _RANGE,
         },
@@ -212,7 +217,7 @@ class Collection:
 
     at: str
     each: str | None = None
-    echo: Mapping[str, str] = field(default_factory=dict)
+    echo: Mapping[str, str] = dataclasses.field(default_factory=dict)
     size: tuple[int, int] = (0, 20)
     window: int = 30 * 86400
     order_by: str | None = None
@@ -240,10 +245,10 @@ class MockRules:
 
     resource: str = ""
     key: tuple[str, ...] = ()
-    echo: Mapping[str, str] = field(default_factory=dict)
+    echo: Mapping[str, str] = dataclasses.field(default_factory=dict)
     collection: Collection | None = None
     tree: Tree | None = None
-    errors: Mapping[str, str] = field(default_factory=dict)
+    errors: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -252,7 +257,7 @@ class State:
 
     name: str
     lasts: tuple[float, float] = (0.0, 0.0)
-    next: Mapping[str, float] = field(default_factory=dict)
+    next: Mapping[str, float] = dataclasses.field(default_factory=dict)
     started: bool = True
 
     @property
@@ -271,9 +276,9 @@ class Lifecycle:
     end: str | None = None
     updated: str | None = None
     duration: str | None = None
-    unset: Mapping[str, Any] = field(default_factory=dict)
+    unset: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     terminal_only: tuple[str, ...] = ()
-    when: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    when: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
     started_ago: tuple[float, float] = (0.0, 600.0)
 
     @property

@@ -131,7 +131,9 @@ def _fixture_from(record: Any, known: Mapping[str, Operation], where: str) -> Fi
     if not isinstance(record, dict):
         raise FixtureError("a fixture record must be a mapping", where=where)
     if unknown := set(record) - _RECORD_KEYS:
-        raise FixtureError(f"unknown keys {sorted(unknown)}; expected some of {sorted(_RECORD_KEYS)}", where=where)
+        raise FixtureError(
+            f"unknown keys {sorted(unknown)}; expected some of {sorted(_RECORD_KEYS)}", where=where
+        )
     op = known.get(record.get("operation", ""))
     if op is None:
         raise FixtureError(
@@ -160,10 +162,16 @@ def _fixture_from(record: Any, known: Mapping[str, Operation], where: str) -> Fi
         body = record.get("body")
     schema = response_schema(op, status)
     if schema is not None:
-        error = next(iter(OAS30Validator(schema, format_checker=OAS30Validator.FORMAT_CHECKER).iter_errors(body)), None)
+        error = next(
+            iter(OAS30Validator(schema, format_checker=OAS30Validator.FORMAT_CHECKER).iter_errors(body)),
+            None,
+        )
         if error is not None:
             at = "/" + "/".join(str(p) for p in error.absolute_path)
-            raise FixtureError(f"body{at if at != '/' else ''} does not fit the {status} schema: {error.message}", where=where)
+            raise FixtureError(
+                f"body{at if at != '/' else ''} does not fit the {status} schema: {error.message}",
+                where=where,
+            )
     return Fixture(
         operation=op.id,
         request={k: dict(v or {}) for k, v in request.items()},
@@ -189,6 +197,4 @@ def load_fixtures(directory: Path | None, apis: Sequence[Api]) -> FixtureSet:
                 continue
             for fixture in _load_file(path, api):
                 grouped.setdefault((api.slug, fixture.operation), []).append(fixture)
-    return FixtureSet(
-        {key: sorted(items, key=lambda f: -f.specificity) for key, items in grouped.items()}
-    )
+    return FixtureSet({key: sorted(items, key=lambda f: -f.specificity) for key, items in grouped.items()})

@@ -114,11 +114,11 @@ class Generator:
 
     def generate(self, schema: Mapping[str, Any], rng: random.Random, *, now: float) -> Any:
         """A value valid against `schema`, drawn deterministically from `rng`."""
-        self._faker.random = rng
+        self._faker.random = rng  # type: ignore[attr-defined]  # Faker draws from our rng
         return self._value(schema, rng, now, "")
 
     def fake(self, provider: str, rng: random.Random, **kwargs: Any) -> Any:
-        self._faker.random = rng
+        self._faker.random = rng  # type: ignore[attr-defined]  # Faker draws from our rng
         return getattr(self._faker, provider)(**kwargs)
 
     def _value(self, schema: Mapping[str, Any], rng: random.Random, now: float, name: str) -> Any:
@@ -126,7 +126,9 @@ class Generator:
             merged: dict[str, Any] = {}
             for part in schema["allOf"]:
                 merged = _merge(merged, part)
-            return self._value(_merge(merged, {k: v for k, v in schema.items() if k != "allOf"}), rng, now, name)
+            return self._value(
+                _merge(merged, {k: v for k, v in schema.items() if k != "allOf"}), rng, now, name
+            )
         for combinator in ("oneOf", "anyOf"):
             if combinator in schema:
                 return self._value(rng.choice(schema[combinator]), rng, now, name)
@@ -151,8 +153,8 @@ class Generator:
         if kind == "integer":
             return self._integer(schema, rng)
         if kind == "number":
-            low = float(schema.get("minimum", 0))
-            return round(rng.uniform(low, float(schema.get("maximum", low + 1000))), 2)
+            floor = float(schema.get("minimum", 0))
+            return round(rng.uniform(floor, float(schema.get("maximum", floor + 1000))), 2)
         if kind == "boolean":
             return rng.random() < 0.5
         return self._string(schema, rng, now, name)

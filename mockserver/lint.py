@@ -130,7 +130,12 @@ def _check_operations(file: str, resolved: Mapping[str, Any]) -> list[Finding]:
         statuses = [str(s) for s in op.get("responses") or {}]
         if not any(s.startswith("4") for s in statuses):
             out.append(
-                Finding(file, f"{pointer}/responses", "error-responses", f"no 4xx response documented (has {statuses})")
+                Finding(
+                    file,
+                    f"{pointer}/responses",
+                    "error-responses",
+                    f"no 4xx response documented (has {statuses})",
+                )
             )
         for status, response in (op.get("responses") or {}).items():
             template = response.get("x-mock-error")
@@ -140,11 +145,24 @@ def _check_operations(file: str, resolved: Mapping[str, Any]) -> list[Finding]:
             now = time.time()
             filled = fill_template(
                 template.get("body"),
-                {"message": "m", "status": int(status), "uuid": "00000000-0000-4000-8000-000000000000",
-                 "now": "2024-01-01T00:00:00.000Z", "now:ms": int(now * 1000), "now:s": int(now)},
+                {
+                    "message": "m",
+                    "status": int(status),
+                    "uuid": "00000000-0000-4000-8000-000000000000",
+                    "now": "2024-01-01T00:00:00.000Z",
+                    "now:ms": int(now * 1000),
+                    "now:s": int(now),
+                },
             )
             for problem in _schema_errors(schema, filled):
-                out.append(Finding(file, f"{pointer}/responses/{status}/x-mock-error", "error-template-valid", problem))
+                out.append(
+                    Finding(
+                        file,
+                        f"{pointer}/responses/{status}/x-mock-error",
+                        "error-template-valid",
+                        problem,
+                    )
+                )
     return out
 
 
@@ -163,7 +181,14 @@ def _check_examples(file: str, resolved: Mapping[str, Any]) -> list[Finding]:
             for name, example in value.items():
                 if isinstance(example, dict) and "value" in example:
                     for problem in _schema_errors(parent["schema"], example["value"]):
-                        out.append(Finding(file, f"{pointer}/examples/{pointer_escape(name)}", "example-valid", problem))
+                        out.append(
+                            Finding(
+                                file,
+                                f"{pointer}/examples/{pointer_escape(name)}",
+                                "example-valid",
+                                problem,
+                            )
+                        )
         elif key == "example" and isinstance(parent.get("schema"), dict):
             for problem in _schema_errors(parent["schema"], value):
                 out.append(Finding(file, f"{pointer}/example", "example-valid", problem))
@@ -184,11 +209,23 @@ def _check_refs(file: str, path: Path) -> list[Finding]:
             refs.append(rules.tree.param)
         for ref in refs:
             if op.parameter(ref) is None:
-                out.append(Finding(file, f"{op.pointer}/x-mock", "extension-refs", f"{ref!r} is not a parameter of {op.id}"))
+                out.append(
+                    Finding(
+                        file,
+                        f"{op.pointer}/x-mock",
+                        "extension-refs",
+                        f"{ref!r} is not a parameter of {op.id}",
+                    )
+                )
         for kind, status in rules.errors.items():
             if status not in op.responses:
                 out.append(
-                    Finding(file, f"{op.pointer}/x-mock/errors/{kind}", "extension-refs", f"{status} is not a documented response")
+                    Finding(
+                        file,
+                        f"{op.pointer}/x-mock/errors/{kind}",
+                        "extension-refs",
+                        f"{status} is not a documented response",
+                    )
                 )
         schema = response_schema(op, next((s for s in op.responses if s.startswith("2")), "200")) or {}
         out += _check_lifecycles(file, f"{op.pointer}/responses", schema)
@@ -207,23 +244,64 @@ def _check_lifecycles(file: str, pointer: str, schema: Mapping[str, Any]) -> lis
             lifecycle = lifecycle_from(raw)
             field = _subschema(node, lifecycle.field)
             if field is None:
-                out.append(Finding(file, pointer, "extension-refs", f"lifecycle field {lifecycle.field} is not a property"))
+                out.append(
+                    Finding(
+                        file,
+                        pointer,
+                        "extension-refs",
+                        f"lifecycle field {lifecycle.field} is not a property",
+                    )
+                )
             else:
                 enum = [v for v in field.get("enum") or [] if v is not None]
                 for state in lifecycle.states.values():
                     if enum and state.name not in enum:
-                        out.append(Finding(file, pointer, "extension-refs", f"lifecycle state {state.name!r} is not in the enum {enum}"))
+                        out.append(
+                            Finding(
+                                file,
+                                pointer,
+                                "extension-refs",
+                                f"lifecycle state {state.name!r} is not in the enum {enum}",
+                            )
+                        )
                     for target in state.next:
                         if target not in lifecycle.states:
-                            out.append(Finding(file, pointer, "extension-refs", f"state {state.name!r} moves to undeclared {target!r}"))
-            for states in lifecycle.when.values():
-                for state in states:
-                    if state not in lifecycle.states:
-                        out.append(Finding(file, pointer, "extension-refs", f"'when' names undeclared state {state!r}"))
-            time_fields = (lifecycle.created, lifecycle.start, lifecycle.end, lifecycle.updated, lifecycle.duration)
+                            out.append(
+                                Finding(
+                                    file,
+                                    pointer,
+                                    "extension-refs",
+                                    f"state {state.name!r} moves to undeclared {target!r}",
+                                )
+                            )
+            for names in lifecycle.when.values():
+                for name in names:
+                    if name not in lifecycle.states:
+                        out.append(
+                            Finding(
+                                file,
+                                pointer,
+                                "extension-refs",
+                                f"'when' names undeclared state {name!r}",
+                            )
+                        )
+            time_fields = (
+                lifecycle.created,
+                lifecycle.start,
+                lifecycle.end,
+                lifecycle.updated,
+                lifecycle.duration,
+            )
             for time_field in (*time_fields, *lifecycle.terminal_only, *lifecycle.when):
                 if time_field and _subschema(node, time_field) is None:
-                    out.append(Finding(file, pointer, "extension-refs", f"lifecycle field {time_field} is not a property"))
+                    out.append(
+                        Finding(
+                            file,
+                            pointer,
+                            "extension-refs",
+                            f"lifecycle field {time_field} is not a property",
+                        )
+                    )
         for value in node.values():
             if isinstance(value, dict):
                 visit(value)

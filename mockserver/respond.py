@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,7 +18,7 @@ from mockserver.generate import Generator, rng_for
 from mockserver.lifecycle import Clock, apply_timeline, pointer_get, pointer_set, timeline_at
 from mockserver.reply import Reply
 
-__all__ = ["RequestValues", "Responder"]
+__all__ = ["RequestValues", "Responder", "request_value", "select_items"]
 
 RequestValues = Mapping[str, Mapping[str, Any]]
 """Typed request values by location: {"path": {...}, "query": {...}, "header": {...}}."""
@@ -44,6 +44,29 @@ def _sortable(value: Any) -> Any:
         except ValueError:
             return value
     return value
+
+
+def select_items(rules: Collection, items: list[Any], values: RequestValues) -> list[Any]:
+    """Apply a list's filters, documented order and pagination to its items."""
+    for rule in rules.filters:
+        wanted = request_value(values, rule.param)
+        if wanted is None and rule.absent == "max" and items:
+            wanted = max(pointer_get(i, rule.field) for i in items)
+        if wanted is None:
+            continue
+        target = _sortable(wanted)
+        if rule.op == "eq":
+            items = [i for i in items if _sortable(pointer_get(i, rule.field)) == target]
+        elif rule.op == "ge":
+            items = [i for i in items if _sortable(pointer_get(i, rule.field)) >= target]
+        else:
+            items = [i for i in items if _sortable(pointer_get(i, rule.field)) <= target]
+    if rules.order_by is not None:
+        by = rules.order_by
+        items = sorted(items, key=lambda i: _sortable(pointer_get(i, by)), reverse=rules.descending)
+    offset = int(request_value(values, rules.offset) or 0) if rules.offset else 0
+    limit = request_value(values, rules.limit) if rules.limit else None
+    return items[offset : offset + int(limit)] if limit is not None else items[offset:]
 
 
 @dataclass(frozen=True)
@@ -91,7 +114,17 @@ class Responder:
         if not prefer.dynamic:
             fixture = self.fixtures.find(api.slug, op.id, values)
             if fixture is not None:
-                return Reply(fixture.status, copy.deepcopy(fixture.body), fixture.headers)
+                body = copy.deepcopy(fixture.body)
+                listing = op.rules.collection
+                if listing is not None and listing.each is None and fixture.status < 300:
+                    # A fixture gives the collection; the list's own rules still apply to it.
+                    items = body if listing.at == "" else pointer_get(body, listing.at)
+                    selected = select_items(listing, list(items or []), values)
+                    if isinstance(body, dict):
+                        pointer_set(body, listing.at, selected)
+                    else:
+                        body = selected
+                return Reply(fixture.status, body, fixture.headers)
             if self._options.fixtures_only:
                 reply = render_error(op, "notFound", "No such resource", self.generator)
                 if reply is not None:
@@ -170,15 +203,20 @@ class Responder:
             pointer_set(body, rules.tree.children, node)
         if rules.collection is not None:
             items = self._collection(rules.collection, schema, parts, values, now)
-            if rules.collection.at == "":
-                body = items
-            else:
+            if isinstance(body, dict) and rules.collection.at:
                 pointer_set(body, rules.collection.at, items)
+            else:
+                body = items
         self._echo(body, rules.echo, values, None)
         return body
 
     def _collection(
-        self, rules: Collection, schema: Mapping[str, Any], parts: tuple[Any, ...], values: RequestValues, now: float
+        self,
+        rules: Collection,
+        schema: Mapping[str, Any],
+        parts: tuple[Any, ...],
+        values: RequestValues,
+        now: float,
     ) -> list[Any]:
         item_schema = schema.get("items") if rules.at == "" else _item_schema(schema, rules.at)
         item_schema = item_schema or {}
@@ -202,25 +240,7 @@ class Responder:
             item = self._resource(item_schema, (*parts, index), now, created)
             self._echo(item, rules.echo, values, None)
             items.append(item)
-        for rule in rules.filters:
-            wanted = request_value(values, rule.param)
-            if wanted is None and rule.absent == "max" and items:
-                wanted = max(pointer_get(i, rule.field) for i in items)
-            if wanted is None:
-                continue
-            target = _sortable(wanted)
-            if rule.op == "eq":
-                items = [i for i in items if _sortable(pointer_get(i, rule.field)) == target]
-            elif rule.op == "ge":
-                items = [i for i in items if _sortable(pointer_get(i, rule.field)) >= target]
-            else:
-                items = [i for i in items if _sortable(pointer_get(i, rule.field)) <= target]
-        if rules.order_by is not None:
-            by = rules.order_by
-            items.sort(key=lambda i: _sortable(pointer_get(i, by)), reverse=rules.descending)
-        offset = int(request_value(values, rules.offset) or 0) if rules.offset else 0
-        limit = request_value(values, rules.limit) if rules.limit else None
-        return items[offset : offset + int(limit)] if limit is not None else items[offset:]
+        return select_items(rules, items, values)
 
     @staticmethod
     def _echo(item: Any, echo: Mapping[str, str], values: RequestValues, each: Any) -> None:
@@ -232,7 +252,12 @@ class Responder:
                 pointer_set(item, pointer, value)
 
     def _tree_node(
-        self, rules: Tree, schema: Mapping[str, Any], parts: tuple[Any, ...], values: RequestValues, now: float
+        self,
+        rules: Tree,
+        schema: Mapping[str, Any],
+        parts: tuple[Any, ...],
+        values: RequestValues,
+        now: float,
     ) -> list[Any] | None:
         """The children of the node the request names, or None when the tree has no such node."""
         child_schema = _item_schema(schema, rules.children)

@@ -76,4 +76,6 @@ def _parse_env(name: str, raw: str, default: Any) -> Any:
             return Path(raw)
         return raw
     except ValueError:
-        raise ConfigError(f"MOCKSERVER_{name.upper()}={raw!r} is not a valid {type(default).__name__}") from None
+        raise ConfigError(
+            f"MOCKSERVER_{name.upper()}={raw!r} is not a valid {type(default).__name__}"
+        ) from None
