@@ -35,7 +35,7 @@ from mockserver.fixtures import load_fixtures
 from mockserver.lifecycle import Clock
 from mockserver.reply import Reply
 from mockserver.respond import RequestValues, Responder
-from mockserver.settings import Settings
+from mockserver.settings import Settings, parse_origin
 from mockserver.validation import SpecParameterValidator, path_parameter_problem, security_map
 
 __all__ = ["MockServer", "create_app"]
@@ -53,7 +53,7 @@ class MockServer:
         self.settings = settings
         self.apis: list[Api] = load_catalog(settings.specs)
         self.fixtures = load_fixtures(settings.fixtures, self.apis)
-        self.clock = Clock(scale=settings.time_scale)
+        self.clock = Clock(parse_origin(settings.clock_origin), scale=settings.time_scale)
         self.responder = Responder(
             self.fixtures,
             self.clock,

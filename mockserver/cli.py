@@ -53,6 +53,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--time-scale", type=float, default=None, help="mock seconds per real second")
     serve.add_argument(
+        "--clock-origin",
+        default=None,
+        help="where generated timelines start: day (default, start of the UTC day), now, or a time",
+    )
+    serve.add_argument(
         "--token",
         dest="tokens",
         action="append",

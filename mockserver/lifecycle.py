@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import random
 import time
 from collections.abc import Mapping, MutableMapping
@@ -22,20 +21,15 @@ __all__ = [
     "timeline_at",
 ]
 
-_ORIGIN_ENV = "MOCKSERVER_CLOCK_ORIGIN"
-
 
 class Clock:
     """Mock time: real time since `origin`, scaled, plus any advance.
 
-    The origin is taken once per server and handed to worker processes through the
-    environment, so every worker agrees on where each timeline stands.
+    Generated timelines are placed relative to the origin, so servers (and worker processes)
+    with the same origin and seed give the same answers at the same moment.
     """
 
-    def __init__(self, scale: float = 1.0, origin: float | None = None) -> None:
-        if origin is None:
-            origin = float(os.environ.get(_ORIGIN_ENV) or time.time())
-        os.environ[_ORIGIN_ENV] = repr(origin)
+    def __init__(self, origin: float, scale: float = 1.0) -> None:
         self.origin = origin
         self.scale = scale
         self.advanced = 0.0

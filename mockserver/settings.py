@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from mockserver.exceptions import ConfigError
 
-__all__ = ["Settings", "default_fixture_dir", "default_spec_dir"]
+__all__ = ["Settings", "default_fixture_dir", "default_spec_dir", "parse_origin"]
 
 _PROJECT = Path(__file__).resolve().parent.parent
 
@@ -35,6 +37,7 @@ class Settings:
     fixtures_only: bool = False
     validate_responses: bool = False
     time_scale: float = 1.0
+    clock_origin: str = "day"
     tokens: tuple[str, ...] = ()
     cache_size: int = 2048
     access_log: bool = True
@@ -56,9 +59,29 @@ class Settings:
         if not settings.specs:
             directory = default_spec_dir()
             settings = replace(settings, specs=tuple(sorted(directory.glob("*.yaml"))))
+        parse_origin(settings.clock_origin)
         if settings.time_scale <= 0:
             raise ConfigError(f"time scale must be above 0, got {settings.time_scale}")
         return settings
+
+
+def parse_origin(value: str, now: float | None = None) -> float:
+    """Where mock time starts: `day` (start of the current UTC day), `now`, or RFC 3339 / epoch seconds."""
+    now = time.time() if now is None else now
+    if value == "day":
+        return float(int(now // 86400) * 86400)
+    if value == "now":
+        return now
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        raise ConfigError(
+            f"clock origin {value!r}: expected 'day', 'now', an RFC 3339 time or epoch seconds"
+        ) from None
 
 
 def _parse_env(name: str, raw: str, default: Any) -> Any:

@@ -22,14 +22,16 @@ _JWT = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")
 _FORMATS = FormatChecker()
 
 
-@_FORMATS.checks("int32")
 def _is_int32(value: object) -> bool:
     return not isinstance(value, int) or -(2**31) <= value < 2**31
 
 
-@_FORMATS.checks("int64")
 def _is_int64(value: object) -> bool:
     return not isinstance(value, int) or -(2**63) <= value < 2**63
+
+
+_FORMATS.checks("int32")(_is_int32)
+_FORMATS.checks("int64")(_is_int64)
 
 
 class InvalidParameter(BadRequestProblem):  # type: ignore[misc]

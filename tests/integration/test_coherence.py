@@ -1,0 +1,173 @@
+"""Generated answers agree with the request: ids, lists, status-dependent fields, step trees, fixtures."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from mockserver.catalog import load_document, resolve_refs
+from tests.conftest import CREDENTIALS, SPECS, start_server
+
+DEFINITION = "2aa9465e-dec7-4c3e-8fa6-bd168af9eaca"
+WORKFLOWS = f"/api/v1/accounts/acme/definitions/{DEFINITION}/workflows"
+ORACLE = CREDENTIALS["oracle_selfservice"]
+EIGHT = CREDENTIALS["eightbyeight"]
+
+
+def _time(value: str) -> float:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+
+
+def _seed_example(slug: str, path: str, name: str = "seedSample") -> Any:
+    document = resolve_refs(load_document(SPECS / f"{slug}.yaml"), where=slug)
+    content = document["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]
+    return content["examples"][name]["value"]
+
+
+def test_etlworks_echoes_flow_and_audit_ids(client: httpx.Client) -> None:
+    body = client.get("/rest/v1/executions/4321?auditId=99", headers=CREDENTIALS["etlworks"]).json()
+    assert (body["flowId"], body["auditId"]) == (4321, 99)
+
+
+def test_etlworks_current_and_legacy_paths_agree(client: httpx.Client) -> None:
+    current = client.get("/rest/v1/executions/4321", headers=CREDENTIALS["etlworks"]).json()
+    legacy = client.get("/plugins/dashboard/rest/v1/flows/4321", headers=CREDENTIALS["etlworks"]).json()
+    assert current == legacy
+
+
+@pytest.mark.parametrize("flow", range(100, 130))
+def test_etlworks_fields_follow_the_status(client: httpx.Client, flow: int) -> None:
+    body = client.get(f"/rest/v1/executions/{flow}", headers=CREDENTIALS["etlworks"]).json()
+    if body["status"] == "running":
+        assert "ended" not in body and "duration" not in body
+    else:
+        assert body["ended"] >= body["started"]
+        assert body["duration"].endswith("sec")
+    if body["status"] != "error":
+        assert body["code"] is None and body["errorLocationInSql"] is None
+
+
+def test_oracle_status_has_one_entry_per_requested_id_in_order(client: httpx.Client) -> None:
+    path = "/selfservice/v1/executions/status?id=9-C&id=1-A&id=5-B&requestor=X"
+    body = client.get(path, headers=ORACLE).json()
+    assert [e["executionId"] for e in body["response"]] == ["9-C", "1-A", "5-B"]
+
+
+def test_oracle_entry_for_an_id_is_the_same_alone_or_with_others(client: httpx.Client) -> None:
+    together = client.get("/selfservice/v1/executions/status?id=1-A&id=5-B&requestor=X", headers=ORACLE)
+    alone = client.get("/selfservice/v1/executions/status?id=5-B&requestor=X", headers=ORACLE)
+    assert together.json()["response"][1] == alone.json()["response"][0]
+
+
+def test_oracle_step_tree_can_be_walked(client: httpx.Client) -> None:
+    base = "/selfservice/v1/executions/7-TREE/status/details?requestor=X"
+    pending, seen = [0], set()
+    while pending:
+        step = pending.pop()
+        response = client.get(f"{base}&stepId={step}", headers=ORACLE)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["executionId"] == "7-TREE" and body["stepId"] == step
+        for sub in body["subSteps"]:
+            assert sub["stepId"] not in seen, "step ids are unique in the tree"
+            seen.add(sub["stepId"])
+            if sub["hasSubStep"]:
+                pending.append(sub["stepId"])
+            else:
+                leaf = client.get(f"{base}&stepId={sub['stepId']}", headers=ORACLE).json()
+                assert leaf["subSteps"] == []
+    assert len(seen) >= 2
+
+
+def test_oracle_step_outside_the_tree_is_its_404(client: httpx.Client) -> None:
+    path = "/selfservice/v1/executions/7-TREE/status/details?requestor=X&stepId=987654"
+    response = client.get(path, headers=ORACLE)
+    assert response.status_code == 404
+    assert response.json()["code"] == "NotAuthorizedOrNotFound"
+
+
+def test_8x8_list_is_newest_first_and_echoes_ids(client: httpx.Client) -> None:
+    items = client.get(f"{WORKFLOWS}?limit=500", headers=EIGHT).json()
+    assert items, "the generated collection is not empty"
+    starts = [_time(i["startedAt"]) for i in items]
+    assert starts == sorted(starts, reverse=True)
+    assert {(i["definitionId"], i["data"]["accountId"]) for i in items} == {(DEFINITION, "acme")}
+
+
+def test_8x8_without_version_lists_the_latest_version_only(client: httpx.Client) -> None:
+    items = client.get(f"{WORKFLOWS}?limit=500", headers=EIGHT).json()
+    every = [
+        i for v in (1, 2, 3) for i in client.get(f"{WORKFLOWS}?limit=500&version={v}", headers=EIGHT).json()
+    ]
+    latest = max(i["version"] for i in every)
+    assert {i["version"] for i in items} == {latest}
+    assert len(items) == sum(1 for i in every if i["version"] == latest)
+
+
+def test_8x8_pages_are_slices_of_one_stable_list(client: httpx.Client) -> None:
+    whole = client.get(f"{WORKFLOWS}?limit=500&version=1", headers=EIGHT).json()
+    pages: list[Any] = []
+    for offset in range(0, len(whole) + 7, 7):
+        page = client.get(f"{WORKFLOWS}?limit=7&offset={offset}&version=1", headers=EIGHT).json()
+        assert len(page) <= 7
+        pages += page
+    assert [i["workflowId"] for i in pages] == [i["workflowId"] for i in whole]
+    assert len({i["workflowId"] for i in pages}) == len(pages)
+
+
+def test_8x8_filters_by_status_and_start_time(client: httpx.Client) -> None:
+    whole = client.get(f"{WORKFLOWS}?limit=500&version=2", headers=EIGHT).json()
+    middle = whole[len(whole) // 2]["startedAt"]
+    done = client.get(f"{WORKFLOWS}?limit=500&version=2&status=Complete", headers=EIGHT).json()
+    assert [i["workflowId"] for i in done] == [i["workflowId"] for i in whole if i["status"] == "Complete"]
+    assert all(i["completedAt"] is not None for i in done)
+    newer = client.get(f"{WORKFLOWS}?limit=500&version=2&startTimeFrom={middle}", headers=EIGHT).json()
+    assert newer and all(_time(i["startedAt"]) >= _time(middle) for i in newer)
+    older = client.get(f"{WORKFLOWS}?limit=500&version=2&startTimeTo={middle}", headers=EIGHT).json()
+    assert older and all(_time(i["startedAt"]) <= _time(middle) for i in older)
+
+
+def test_8x8_completed_at_is_null_unless_complete(client: httpx.Client) -> None:
+    items = client.get(f"{WORKFLOWS}?limit=500&version=3", headers=EIGHT).json()
+    for item in items:
+        assert (item["completedAt"] is not None) == (item["status"] == "Complete")
+
+
+def test_seed_samples_are_served_exactly(client: httpx.Client) -> None:
+    path = "/selfservice/v1/executions/status?id=3-BLFVC0W&id=3-XTFVC0W&requestor=EXADATA_CPU_SCALE"
+    assert client.get(path, headers=ORACLE).json() == _seed_example(
+        "oracle_selfservice", "/executions/status"
+    )
+    details = client.get("/selfservice/v1/executions/3-7JZXAGH/status/details?requestor=X", headers=ORACLE)
+    assert details.json() == _seed_example("oracle_selfservice", "/executions/{id}/status/details")
+    flow = client.get("/rest/v1/executions/1234", headers=CREDENTIALS["etlworks"])
+    assert flow.json() == _seed_example("etlworks", "/rest/v1/executions/{flowId}")
+    listing = "/api/v1/accounts/test_account_id/definitions/5870442f-3ddd-4657-b74c-6e17308f5230/workflows"
+    assert client.get(listing, headers=EIGHT).json() == _seed_example(
+        "eightbyeight", "/accounts/{accountId}/definitions/{definitionId}/workflows"
+    )
+
+
+def test_list_rules_apply_to_fixture_lists(client: httpx.Client) -> None:
+    listing = "/api/v1/accounts/test_account_id/definitions/5870442f-3ddd-4657-b74c-6e17308f5230/workflows"
+    assert len(client.get(f"{listing}?limit=1", headers=EIGHT).json()) == 1
+    assert client.get(f"{listing}?status=Runnable", headers=EIGHT).json() == []
+
+
+def test_fixtures_only_answers_unknown_ids_with_the_apis_404(tmp_path: Path) -> None:
+    strict = start_server("--fixtures-only", tmp=tmp_path)
+    try:
+        with strict.client() as http:
+            unknown = http.get(WORKFLOWS, headers=EIGHT)
+            known = http.get(
+                "/api/v1/accounts/test_account_id/definitions/5870442f-3ddd-4657-b74c-6e17308f5230/workflows",
+                headers=EIGHT,
+            )
+    finally:
+        strict.stop()
+    assert unknown.status_code == 404 and unknown.json()["code"] == 1300
+    assert known.status_code == 200 and len(known.json()) == 2
