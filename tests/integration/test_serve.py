@@ -16,7 +16,8 @@ from tests.conftest import CREDENTIALS, DATA, SLUGS, SPECS, RunningServer, start
 
 # One valid request per operation that each API is polled through.
 REQUESTS = {
-    "codecatalyst": "/v1/spaces/acme-space/projects/web-app/workflowRuns/0f8fad5b-d9cb-469f-a165-70867728950e",
+    "codecatalyst": "/v1/spaces/acme-space/projects/web-app/workflowRuns/"
+    "0f8fad5b-d9cb-469f-a165-70867728950e",
     "eightbyeight": "/api/v1/accounts/acme/definitions/2aa9465e-dec7-4c3e-8fa6-bd168af9eaca/workflows",
     "etlworks": "/rest/v1/executions/777",
     "onedata": "/api/v3/oneprovider/automation/execution/workflows/0d3f6c8aa1b2c3d4e5f6a7b8c9d0e1f2ch1a2b",
