@@ -26,13 +26,13 @@ class MockServerError(Exception):
         return f"{self.where}: {self.message}" if self.where else self.message
 
 
-class SpecError(ValueError, MockServerError):
+class SpecError(MockServerError, ValueError):
     """A spec file cannot be read, resolved or served."""
 
 
-class FixtureError(ValueError, MockServerError):
+class FixtureError(MockServerError, ValueError):
     """A fixture file cannot be read or does not fit the spec."""
 
 
-class ConfigError(ValueError, MockServerError):
+class ConfigError(MockServerError, ValueError):
     """A setting cannot be used."""

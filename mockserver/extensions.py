@@ -4,7 +4,8 @@
 |--------------------|------------------------|-------------------------------------------------------|
 | `x-mock`           | operation              | key, echo, collection, tree, error mapping            |
 | `x-mock-error`     | response               | the body (and headers) of the API's native error      |
-| `x-mock-lifecycle` | schema                 | states over time and the time fields that follow them |
+| `x-mock-lifecycle` | schema                 | states over time, the time fields that follow them, |
+|                    |                        | and nested states that follow (`cascade`, `*` = each item) |
 | `x-time`           | schema                 | a timestamp's unit: rfc3339, epoch-s, epoch-ms        |
 | `x-faker`          | schema                 | the Faker provider that makes a realistic value       |
 | `x-decision`       | anywhere               | a contradiction in the vendor docs and how it was decided |
@@ -165,6 +166,11 @@ EXTENSION_SCHEMAS: Mapping[str, Mapping[str, Any]] = {
                 },
             },
             "startedAgo": _RANGE,
+            "cascade": {
+                "type": "object",
+                "propertyNames": {"type": "string", "pattern": r"^(/[^/]*)+$"},
+                "additionalProperties": {"type": "object", "additionalProperties": {"type": "string"}},
+            },
         },
     },
     "x-time": {"enum": ["rfc3339", "epoch-s", "epoch-ms"]},
@@ -279,6 +285,7 @@ class Lifecycle:
     unset: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     terminal_only: tuple[str, ...] = ()
     when: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+    cascade: Mapping[str, Mapping[str, str]] = dataclasses.field(default_factory=dict)
     started_ago: tuple[float, float] = (0.0, 600.0)
 
     @property
@@ -355,5 +362,6 @@ def lifecycle_from(raw: Mapping[str, Any]) -> Lifecycle:
         unset=dict(raw.get("unset") or {}),
         terminal_only=tuple(raw.get("terminalOnly") or ()),
         when={k: tuple(v) for k, v in (raw.get("when") or {}).items()},
+        cascade={k: dict(v) for k, v in (raw.get("cascade") or {}).items()},
         started_ago=(float(ago[0]), float(ago[1])),
     )

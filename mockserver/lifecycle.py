@@ -133,11 +133,30 @@ def apply_timeline(
             pointer_set(body, lifecycle.duration, human_duration(timeline.ended - timeline.started))
         else:
             _unset(body, schema, lifecycle, lifecycle.duration, _subschema(schema, lifecycle.duration))
+    for pattern, states in lifecycle.cascade.items():
+        if timeline.state in states:
+            _set_each(body, pattern.split("/")[1:], states[timeline.state])
     hidden = [p for p, states in lifecycle.when.items() if timeline.state not in states]
     if not terminal:
         hidden += lifecycle.terminal_only
     for pointer in hidden:
         _unset(body, schema, lifecycle, pointer, _subschema(schema, pointer))
+
+
+def _set_each(node: Any, tokens: list[str], value: Any) -> None:
+    """Set `value` at a pointer whose `*` tokens stand for every item of an array."""
+    head, rest = tokens[0], tokens[1:]
+    if head == "*":
+        if isinstance(node, list) and rest:
+            for item in node:
+                _set_each(item, rest, value)
+        return
+    if not isinstance(node, dict):
+        return
+    if not rest:
+        node[head] = value
+    elif head in node:
+        _set_each(node[head], rest, value)
 
 
 def human_duration(seconds: float) -> str:

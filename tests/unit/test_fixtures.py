@@ -1,0 +1,66 @@
+"""Fixture files: loaded, checked against the spec, matched to requests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mockserver.catalog import load_api
+from mockserver.exceptions import FixtureError
+from mockserver.fixtures import load_fixtures
+from tests.conftest import FIXTURES, SLUGS, SPECS
+
+APIS = [load_api(SPECS / f"{slug}.yaml") for slug in SLUGS]
+ETLWORKS = load_api(SPECS / "etlworks.yaml")
+
+
+def test_project_fixtures_load() -> None:
+    fixtures = load_fixtures(FIXTURES, APIS)
+    assert len(fixtures) >= 8
+
+
+def test_most_specific_record_wins() -> None:
+    fixtures = load_fixtures(FIXTURES, [ETLWORKS])
+    record = fixtures.find(
+        "etlworks", "getFlowStatus", {"path": {"flowId": 1234}, "query": {"auditId": 1234567}}
+    )
+    assert record is not None and record.request["query"] == {"auditId": 1234567}
+    assert fixtures.find("etlworks", "getFlowStatus", {"path": {"flowId": 1}, "query": {}}) is None
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    folder = tmp_path / "etlworks"
+    folder.mkdir()
+    (folder / "runs.yaml").write_text(text)
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "- operation: getFlowStatus\n  body: {status: nope}\n",
+            "runs.yaml:1: body does not fit the 200 schema",
+        ),
+        (
+            "- {operation: getFlowStatus, example: seedSample}\n- operation: nosuch\n",
+            "runs.yaml:2: operation 'nosuch'",
+        ),
+        ("- operation: getFlowStatus\n  request: {query: {colour: red}}\n", "no query parameter 'colour'"),
+        ("- operation: getFlowStatus\n  status: 404\n", "documents no 404 response"),
+        ("- operation: getFlowStatus\n  example: nope\n", "has no example 'nope'"),
+        ("- operation: getFlowStatus\n  bodyy: {}\n", "unknown keys ['bodyy']"),
+        ("- operation: [unclosed\n", "runs.yaml:2: invalid YAML"),
+    ],
+    ids=["schema", "operation", "parameter", "status", "example", "typo", "yaml"],
+)
+def test_bad_fixture_names_file_line_and_reason(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(FixtureError) as error:
+        load_fixtures(_write(tmp_path, text), [ETLWORKS])
+    assert message in str(error.value)
+
+
+def test_mock_errors_are_also_builtin_errors() -> None:
+    error = FixtureError("bad", where="f.yaml:3")
+    assert isinstance(error, ValueError) and str(error) == "f.yaml:3: bad"
