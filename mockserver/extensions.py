@@ -159,10 +159,10 @@ EXTENSION_SCHEMAS: Mapping[str, Mapping[str, Any]] = {
             "when": {
                 "type": "object",
                 "propertyNames": _POINTER,
+                # The states in which a field is set; [] = never set by the mock (always `unset`).
                 "additionalProperties": {
                     "type": "array",
                     "items": {"type": "string"},
-                    "minItems": 1,
                 },
             },
             "startedAgo": _RANGE,

@@ -48,11 +48,17 @@ class Finding:
         return f"{self.file}#{self.pointer} {self.rule}: {self.message}"
 
 
+def _one_line(message: str) -> str:
+    """The first line of a validator message, its white space folded (one finding, one line)."""
+    first = message.strip().splitlines()[0] if message.strip() else message
+    return " ".join(first.split())
+
+
 def _schema_errors(schema: Mapping[str, Any], value: Any) -> Iterator[str]:
     validator = OAS30Validator(schema, format_checker=_FORMAT_CHECKER)
     for error in validator.iter_errors(value):
         at = "/" + "/".join(str(p) for p in error.absolute_path)
-        yield f"{at if at != '/' else '(root)'}: {error.message}"
+        yield f"{at if at != '/' else '(root)'}: {_one_line(error.message)}"
 
 
 def _walk(node: Any, pointer: str = "") -> Iterator[tuple[str, str, Any, Any]]:
@@ -84,7 +90,9 @@ def check_spec(path: Path) -> list[Finding]:
     file = str(path)
     document = load_document(path)
     findings = [
-        Finding(file, "/" + "/".join(str(p) for p in error.absolute_path), "openapi", error.message)
+        Finding(
+            file, "/" + "/".join(str(p) for p in error.absolute_path), "openapi", _one_line(error.message)
+        )
         for error in OpenAPIV30SpecValidator(document).iter_errors()
     ]
     if findings:
@@ -107,7 +115,7 @@ def _check_extensions(file: str, document: Mapping[str, Any]) -> list[Finding]:
         if key in EXTENSION_SCHEMAS:
             for error in Draft202012Validator(EXTENSION_SCHEMAS[key]).iter_errors(value):
                 at = "".join(f"/{p}" for p in error.absolute_path)
-                out.append(Finding(file, where + at, "extension-valid", error.message))
+                out.append(Finding(file, where + at, "extension-valid", _one_line(error.message)))
         elif key.startswith(("x-mock", "x-time", "x-faker", "x-decision", "x-seed")):
             hint = difflib.get_close_matches(key, _OURS, n=1)
             suggestion = f"; did you mean {hint[0]!r}?" if hint else ""

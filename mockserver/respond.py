@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from openapi_schema_validator import OAS30Validator
+
 from mockserver.catalog import Api, Operation
 from mockserver.control import Prefer, PreferError
 from mockserver.errors import render_error
@@ -29,11 +31,15 @@ def request_value(values: RequestValues, ref: str) -> Any:
     return (values.get(location) or {}).get(name)
 
 
-def _item_schema(schema: Mapping[str, Any], pointer: str) -> Mapping[str, Any]:
+def _subschema(schema: Mapping[str, Any], pointer: str) -> Mapping[str, Any]:
     node = schema
     for token in pointer.split("/")[1:]:
         node = (node.get("properties") or {}).get(token) or {}
-    items: Mapping[str, Any] = node.get("items") or {}
+    return node
+
+
+def _item_schema(schema: Mapping[str, Any], pointer: str) -> Mapping[str, Any]:
+    items: Mapping[str, Any] = _subschema(schema, pointer).get("items") or {}
     return items
 
 
@@ -94,6 +100,7 @@ class Responder:
         self._options = _Options(seed, fixtures_only, cache_size)
         self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self._lifecycles: dict[int, Lifecycle | None] = {}
+        self._validators: dict[int, Any] = {}
 
     def respond(self, api: Api, op: Operation, values: RequestValues, prefer: Prefer) -> Reply:
         """The reply for a valid request.
@@ -203,12 +210,13 @@ class Responder:
             pointer_set(body, rules.tree.children, node)
         if rules.collection is not None:
             items = self._collection(rules.collection, schema, parts, values, now)
+            if items is None:
+                return None
             if isinstance(body, dict) and rules.collection.at:
                 pointer_set(body, rules.collection.at, items)
             else:
                 body = items
-        self._echo(body, rules.echo, values, None)
-        return body
+        return body if self._echo(body, schema, rules.echo, values, None) else None
 
     def _collection(
         self,
@@ -217,7 +225,8 @@ class Responder:
         parts: tuple[Any, ...],
         values: RequestValues,
         now: float,
-    ) -> list[Any]:
+    ) -> list[Any] | None:
+        """The list the request selects, or None when its ids cannot exist."""
         item_schema = schema.get("items") if rules.at == "" else _item_schema(schema, rules.at)
         item_schema = item_schema or {}
         if rules.each is not None:
@@ -226,7 +235,8 @@ class Responder:
             items = []
             for value in wanted:
                 item = self._resource(item_schema, (*parts[:3], repr(value)), now)
-                self._echo(item, rules.echo, values, value)
+                if not self._echo(item, item_schema, rules.echo, values, value):
+                    return None
                 items.append(item)
             return items
 
@@ -238,18 +248,31 @@ class Responder:
         items = []
         for index, created in self._cached(("collection", *parts), make_all):
             item = self._resource(item_schema, (*parts, index), now, created)
-            self._echo(item, rules.echo, values, None)
+            if not self._echo(item, item_schema, rules.echo, values, None):
+                return None
             items.append(item)
         return select_items(rules, items, values)
 
-    @staticmethod
-    def _echo(item: Any, echo: Mapping[str, str], values: RequestValues, each: Any) -> None:
+    def _echo(
+        self, item: Any, schema: Mapping[str, Any], echo: Mapping[str, str], values: RequestValues, each: Any
+    ) -> bool:
+        """Copy request ids into the body; False when one cannot fit: no such resource can exist."""
         if not isinstance(item, dict):
-            return
+            return True
         for pointer, ref in echo.items():
             value = each if ref == "$each" else request_value(values, ref)
-            if value is not None:  # an optional parameter left out echoes nothing
-                pointer_set(item, pointer, value)
+            if value is None:  # an optional parameter left out echoes nothing
+                continue
+            if not self._fits(_subschema(schema, pointer), value):
+                return False
+            pointer_set(item, pointer, value)
+        return True
+
+    def _fits(self, schema: Mapping[str, Any], value: Any) -> bool:
+        key = id(schema)
+        if key not in self._validators:
+            self._validators[key] = OAS30Validator(schema, format_checker=OAS30Validator.FORMAT_CHECKER)
+        return bool(self._validators[key].is_valid(value))
 
     def _tree_node(
         self,

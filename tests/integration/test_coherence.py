@@ -171,3 +171,52 @@ def test_fixtures_only_answers_unknown_ids_with_the_apis_404(tmp_path: Path) -> 
         strict.stop()
     assert unknown.status_code == 404 and unknown.json()["code"] == 1300
     assert known.status_code == 200 and len(known.json()) == 2
+
+
+@pytest.mark.parametrize("run", range(20))
+def test_codecatalyst_end_time_only_when_terminal(client: httpx.Client, run: int) -> None:
+    path = f"/v1/spaces/acme-space/projects/web-app/workflowRuns/0f8fad5b-d9cb-469f-a165-{run:012d}"
+    body = client.get(path, headers=CREDENTIALS["codecatalyst"]).json()
+    assert (body["id"], body["spaceName"], body["projectName"]) == (
+        path.rsplit("/", 1)[1],
+        "acme-space",
+        "web-app",
+    )
+    terminal = body["status"] in ("SUCCEEDED", "FAILED", "STOPPED")
+    assert ("endTime" in body) == terminal
+    if terminal:
+        assert _time(body["startTime"]) <= _time(body["endTime"]) <= _time(body["lastUpdatedTime"])
+
+
+@pytest.mark.parametrize("run", range(20))
+def test_onedata_times_and_lane_runs_follow_the_workflow(client: httpx.Client, run: int) -> None:
+    wid = f"{run:06d}aa0d3f6c8aa1b2c3d4e5f6a7b8c9d0ech1a2b"
+    body = client.get(
+        f"/api/v3/oneprovider/automation/execution/workflows/{wid}", headers=CREDENTIALS["onedata"]
+    ).json()
+    assert body["atmWorkflowExecutionId"] == wid
+    assert body["suspendTime"] == 0
+    if body["status"] == "scheduled":
+        assert body["startTime"] == 0 and body["finishTime"] == 0
+    elif body["status"] == "active":
+        assert body["startTime"] >= body["scheduleTime"] and body["finishTime"] == 0
+    else:
+        assert body["scheduleTime"] <= body["startTime"] <= body["finishTime"]
+    for lane in body.get("lanes", []):
+        for lane_run in lane.get("runs", []):
+            assert lane_run["status"] == body["status"]
+
+
+def test_onedata_and_codecatalyst_samples_are_served_exactly(client: httpx.Client) -> None:
+    onedata = client.get(
+        "/api/v3/oneprovider/automation/execution/workflows/11a53ed06d175c89bc3ed5be61f8217cch1890",
+        headers=CREDENTIALS["onedata"],
+    )
+    assert onedata.json() == _seed_example("onedata", "/automation/execution/workflows/{wid}")
+    run = client.get(
+        "/v1/spaces/ExampleCorp/projects/MyDemoProject/workflowRuns/a1b2c3d4-5678-90ab-cdef-000000123abc",
+        headers=CREDENTIALS["codecatalyst"],
+    )
+    assert run.json() == _seed_example(
+        "codecatalyst", "/v1/spaces/{spaceName}/projects/{projectName}/workflowRuns/{id}"
+    )

@@ -124,3 +124,34 @@ def test_prefer_dynamic_bypasses_the_fixture(client: httpx.Client) -> None:
     generated = client.get(path, headers={**CREDENTIALS["eightbyeight"], "Prefer": "dynamic=true"}).json()
     assert [i["workflowId"] for i in fixture] == ["60dbe307fe55d99fc083db61", "60dbe307fe55d99fc083db62"]
     assert generated != fixture
+
+
+def test_onedata_errors_carry_id_description_and_ctx(client: httpx.Client) -> None:
+    response = client.get("/api/v3/oneprovider/automation/execution/workflows/abc")
+    assert response.status_code == 403
+    error = response.json()["error"]
+    assert error["id"] == "forbidden" and "X-Auth-Token" in error["description"]
+    assert error["ctx"]["service"] == "opw" and isinstance(error["ctx"]["timestamp"], int)
+
+
+def test_codecatalyst_without_token_is_access_denied_403(client: httpx.Client) -> None:
+    response = client.get(REQUESTS["codecatalyst"])
+    assert response.status_code == 403
+    assert response.headers["x-amzn-errortype"] == "AccessDeniedException"
+    assert "Authorization" in response.json()["message"]
+
+
+def test_codecatalyst_bad_run_id_is_a_validation_exception(client: httpx.Client) -> None:
+    path = "/v1/spaces/acme-space/projects/web-app/workflowRuns/example-workflow-run-id-123abc"
+    response = client.get(path, headers=CREDENTIALS["codecatalyst"])
+    assert response.status_code == 400
+    assert response.headers["x-amzn-errortype"] == "ValidationException"
+    assert "path parameter 'id'" in response.json()["message"]
+
+
+def test_an_id_the_response_cannot_hold_is_not_found(client: httpx.Client) -> None:
+    # Requests allow projectName of length 1; responses document 3..63, so no such run exists.
+    path = "/v1/spaces/acme-space/projects/ab/workflowRuns/0f8fad5b-d9cb-469f-a165-70867728950e"
+    response = client.get(path, headers=CREDENTIALS["codecatalyst"])
+    assert response.status_code == 404
+    assert response.headers["x-amzn-errortype"] == "ResourceNotFoundException"
