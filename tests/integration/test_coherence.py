@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -220,3 +221,25 @@ def test_onedata_and_codecatalyst_samples_are_served_exactly(client: httpx.Clien
     assert run.json() == _seed_example(
         "codecatalyst", "/v1/spaces/{spaceName}/projects/{projectName}/workflowRuns/{id}"
     )
+
+
+def test_a_poller_watches_runs_progress_to_a_terminal_state(tmp_path: Path) -> None:
+    live = start_server("--clock-origin", "now", "--time-scale", "30", tmp=tmp_path)
+    seen: dict[int, list[str]] = {}
+    try:
+        with live.client() as http:
+            for _ in range(40):
+                for flow in range(1, 6):
+                    body = http.get(f"/rest/v1/executions/{flow}", headers=CREDENTIALS["etlworks"]).json()
+                    states = seen.setdefault(flow, [])
+                    if not states or states[-1] != body["status"]:
+                        states.append(body["status"])
+                if all(s[-1] != "running" for s in seen.values()):
+                    break
+                time.sleep(0.25)
+    finally:
+        live.stop()
+    assert any(states[0] == "running" for states in seen.values()), seen
+    for states in seen.values():
+        assert states[-1] in ("success", "warning", "error"), seen
+        assert "running" not in states[1:], "a terminal state never turns back into running"
