@@ -15,6 +15,7 @@ from openapi_spec_validator import OpenAPIV30SpecValidator
 
 from mockserver.catalog import HTTP_METHODS, load_api, load_document, pointer_escape, resolve_refs
 from mockserver.errors import fill_template
+from mockserver.exceptions import SpecError
 from mockserver.extensions import EXTENSION_SCHEMAS, lifecycle_from
 from mockserver.fixtures import response_schema
 
@@ -46,6 +47,10 @@ class Finding:
 
     def __str__(self) -> str:
         return f"{self.file}#{self.pointer} {self.rule}: {self.message}"
+
+
+def _pointer(path: Any) -> str:
+    return "".join(f"/{pointer_escape(str(token))}" for token in path)
 
 
 def _one_line(message: str) -> str:
@@ -89,15 +94,17 @@ def check_spec(path: Path) -> list[Finding]:
     """
     file = str(path)
     document = load_document(path)
+    try:
+        resolved = resolve_refs(document, where=file)
+    except SpecError as error:
+        # A broken $ref would make the validator raise; report it as what it is.
+        return [Finding(file, error.where.partition("#")[2], "openapi", error.message)]
     findings = [
-        Finding(
-            file, "/" + "/".join(str(p) for p in error.absolute_path), "openapi", _one_line(error.message)
-        )
+        Finding(file, _pointer(error.absolute_path), "openapi", _one_line(error.message))
         for error in OpenAPIV30SpecValidator(document).iter_errors()
     ]
     if findings:
         return findings
-    resolved = resolve_refs(document, where=file)
     findings += _check_extensions(file, document)
     findings += _check_operations(file, resolved)
     findings += _check_examples(file, resolved)
@@ -197,6 +204,11 @@ def _check_examples(file: str, resolved: Mapping[str, Any]) -> list[Finding]:
                                 problem,
                             )
                         )
+        elif key == "example" and "type" in parent and pointer.rsplit("/", 1)[-1] != "properties":
+            # An example written inside a schema, checked against that schema.
+            schema = {k: v for k, v in parent.items() if k != "example"}
+            for problem in _schema_errors(schema, value):
+                out.append(Finding(file, f"{pointer}/example", "example-valid", problem))
         elif key == "example" and isinstance(parent.get("schema"), dict):
             for problem in _schema_errors(parent["schema"], value):
                 out.append(Finding(file, f"{pointer}/example", "example-valid", problem))
