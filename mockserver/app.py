@@ -14,6 +14,7 @@ import copy
 import difflib
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
+from urllib.parse import parse_qsl
 
 import orjson
 from connexion import AsyncApp, request
@@ -36,7 +37,7 @@ from mockserver.lifecycle import Clock
 from mockserver.reply import Reply
 from mockserver.respond import RequestValues, Responder
 from mockserver.settings import Settings, parse_origin
-from mockserver.validation import SpecParameterValidator, path_parameter_problem, security_map
+from mockserver.validation import SpecParameterValidator, coerce, path_parameter_problem, security_map
 
 __all__ = ["MockServer", "create_app"]
 
@@ -70,6 +71,17 @@ class MockServer:
                     return api, op, params
         return None
 
+    def enclosing(self, method: str, path: str) -> Operation | None:
+        """The operation whose template's fixed prefix (up to its first parameter) starts `path`."""
+        best: tuple[int, Operation] | None = None
+        for api in self.apis:
+            for op in api.operations:
+                prefix = op.full_path.split("{", 1)[0]
+                inside = op.method == method and "{" in op.full_path and path.startswith(prefix)
+                if inside and (best is None or len(prefix) > best[0]):
+                    best = (len(prefix), op)
+        return best[1] if best else None
+
     def allowed(self, path: str) -> list[str]:
         return [op.method for api in self.apis for op in api.operations if op.matches(path) is not None]
 
@@ -80,12 +92,25 @@ class MockServer:
     def handler(self, api: Api, op: Operation) -> Callable[..., Awaitable[Response]]:
         by_name = {p.name: p.location for p in op.parameters if p.location in ("path", "query")}
         header_names = [p.name for p in op.parameters if p.location == "header"]
+        # Connexion splits exploded arrays on commas too; `id=a,b&id=c` is two ids, not three.
+        exploded = {
+            p.name: p.schema.get("items") or {}
+            for p in op.parameters
+            if p.location == "query" and p.schema.get("type") == "array" and p.explode
+        }
 
         async def handle(**kwargs: Any) -> Response:
             values: dict[str, dict[str, Any]] = {"path": {}, "query": {}, "header": {}}
             for name, value in kwargs.items():
                 if name in by_name:
                     values[by_name[name]][name] = value
+            if exploded:
+                query = request.scope.get("query_string", b"").decode("latin-1")
+                raw = parse_qsl(query, keep_blank_values=True, errors="replace")
+                for name, items in exploded.items():
+                    given = [coerce(items, v) for k, v in raw if k == name]
+                    if given:
+                        values["query"][name] = given
             for name in header_names:
                 if (value := request.headers.get(name)) is not None:
                     values["header"][name] = value
@@ -110,6 +135,18 @@ class MockServer:
                 headers={"Allow": allow},
             )
         found = self.find(method, path)
+        if found is None and status == 404 and (near := self.enclosing(method, path)) is not None:
+            # The path is inside an API but fits no template: a path parameter is empty. Where the
+            # schema allows an empty id, no such resource exists; otherwise the request is invalid.
+            in_path = [p for p in near.parameters if p.location == "path"]
+            empty_ok = all(path_parameter_problem([p], {p.name: ""}) is None for p in in_path)
+            names = ", ".join(repr(p.name) for p in in_path)
+            message = f"no resource at {path}" if empty_ok else f"path parameter {names} is empty in {path}"
+            reply = render_error(
+                near, "notFound" if empty_ok else "invalid", message, self.responder.generator
+            )
+            if reply is not None:
+                return reply
         if found is None:
             if status == 404:
                 hint = self.closest(path)
@@ -126,6 +163,8 @@ class MockServer:
             problem = path_parameter_problem(op.parameters, params)
             if problem is not None:
                 status, detail = 400, problem
+            else:  # e.g. an id with a line break, which Starlette's mounts never route
+                detail = f"no resource at {path}"
         kind = {400: "invalid", 401: "unauthenticated", 403: "forbidden", 404: "notFound"}.get(status)
         if kind is None:
             return (
@@ -221,7 +260,7 @@ def _connexion_app(server: MockServer) -> AsyncApp:
         )
 
     def on_error(req: ConnexionRequest, exc: Exception) -> ConnexionResponse:
-        reply = server.error_reply(req.method, req.url.path, req.headers, exc)
+        reply = server.error_reply(req.method, req.scope["path"], req.headers, exc)
         body = b"" if reply.body is None else orjson.dumps(reply.body)
         return ConnexionResponse(reply.status, reply.media_type, body=body, headers=dict(reply.headers))
 

@@ -38,6 +38,7 @@ class Parameter:
     location: str
     required: bool
     schema: Mapping[str, Any]
+    explode: bool = True
 
     @property
     def ref(self) -> str:
@@ -176,6 +177,7 @@ def _operations(resolved: Mapping[str, Any], base_path: str, where: str) -> Iter
                     location=p["in"],
                     required=bool(p.get("required", p["in"] == "path")),
                     schema=p.get("schema") or {},
+                    explode=bool(p.get("explode", p.get("style", "form") == "form")),
                 )
                 for p in by_key.values()
             )

@@ -18,6 +18,11 @@ __all__ = ["main"]
 _EXAMPLES = {
     "serve": "examples:\n  mockserver serve\n  mockserver serve specs/onedata.yaml --port 9000 --seed 7\n",
     "lint": "examples:\n  mockserver lint\n  mockserver lint specs/etlworks.yaml\n",
+    "verify": (
+        "examples:\n  mockserver verify specs/etlworks.yaml --base-url http://127.0.0.1:8000 \\\n"
+        "      --header 'Authorization: Bearer t' --junit-xml verify.xml\n"
+        "exit codes: 0 conformant, 1 violations, 2 usage or input error\n"
+    ),
 }
 
 
@@ -72,7 +77,48 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     lint.add_argument("specs", nargs="*", type=Path, help="spec files (default: every file in specs/)")
+    verify = commands.add_parser(
+        "verify",
+        help="contract-test a running server against a spec",
+        epilog=_EXAMPLES["verify"],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    verify.add_argument("spec", type=Path, help="the spec to check the server against")
+    verify.add_argument("--base-url", required=True, help="server root, e.g. http://127.0.0.1:8000")
+    verify.add_argument("--header", action="append", default=[], help="'Name: value' sent with every request")
+    verify.add_argument(
+        "--max-examples", type=int, default=50, help="generated cases per operation and phase"
+    )
+    verify.add_argument("--seed", type=int, default=0, help="seed of the generated cases")
+    verify.add_argument("--junit-xml", type=Path, default=None, help="also write a JUnit XML report here")
     return parser
+
+
+def _verify(args: argparse.Namespace) -> int:
+    _quiet_dependency_warnings()
+    from mockserver.verify import render_text, run_verify, write_junit
+
+    headers = {}
+    for raw in args.header:
+        name, sep, value = raw.partition(":")
+        if not sep or not name.strip():
+            return _fail(f"--header {raw!r}: expected 'Name: value'")
+        headers[name.strip()] = value.strip()
+    if args.max_examples < 1:
+        return _fail("--max-examples must be at least 1")
+    progress = (lambda line: print(line, file=sys.stderr)) if sys.stderr.isatty() else None
+    report = run_verify(
+        args.spec,
+        args.base_url,
+        headers=headers,
+        max_examples=args.max_examples,
+        seed=args.seed,
+        progress=progress,
+    )
+    print(render_text(report))
+    if args.junit_xml is not None:
+        write_junit(report, args.junit_xml)
+    return 1 if report.failures else 0
 
 
 def _fail(message: str) -> int:
@@ -147,6 +193,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "serve":
             return _serve(args)
+        if args.command == "verify":
+            return _verify(args)
         return _lint(args)
     except MockServerError as exc:
         return _fail(str(exc))

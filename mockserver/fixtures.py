@@ -15,7 +15,7 @@ A fixture file (YAML or JSON) holds a list of records:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,9 +69,16 @@ class FixtureSet:
 
     by_operation: Mapping[tuple[str, str], Sequence[Fixture]] = field(default_factory=dict)
 
-    def find(self, slug: str, operation: str, values: Mapping[str, Mapping[str, Any]]) -> Fixture | None:
+    def find(
+        self,
+        slug: str,
+        operation: str,
+        values: Mapping[str, Mapping[str, Any]],
+        coherent: Callable[[Fixture], bool] = lambda _: True,
+    ) -> Fixture | None:
+        """The most specific record that matches the request and that `coherent` accepts."""
         for fixture in self.by_operation.get((slug, operation), ()):
-            if fixture.matches(values):
+            if fixture.matches(values) and coherent(fixture):
                 return fixture
         return None
 

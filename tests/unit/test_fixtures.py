@@ -20,12 +20,17 @@ def test_project_fixtures_load() -> None:
     assert len(fixtures) >= 8
 
 
-def test_most_specific_record_wins() -> None:
-    fixtures = load_fixtures(FIXTURES, [ETLWORKS])
-    record = fixtures.find(
-        "etlworks", "getFlowStatus", {"path": {"flowId": 1234}, "query": {"auditId": 1234567}}
+def test_most_specific_record_wins(tmp_path: Path) -> None:
+    folder = _write(
+        tmp_path,
+        "- {operation: getFlowStatus, request: {path: {flowId: 7}}, example: seedSample}\n"
+        "- {operation: getFlowStatus, request: {path: {flowId: 7}, query: {auditId: 9}}, example: running}\n",
     )
-    assert record is not None and record.request["query"] == {"auditId": 1234567}
+    fixtures = load_fixtures(folder, [ETLWORKS])
+    specific = fixtures.find("etlworks", "getFlowStatus", {"path": {"flowId": 7}, "query": {"auditId": 9}})
+    general = fixtures.find("etlworks", "getFlowStatus", {"path": {"flowId": 7}, "query": {}})
+    assert specific is not None and specific.body["status"] == "running"
+    assert general is not None and general.body["status"] == "success"
     assert fixtures.find("etlworks", "getFlowStatus", {"path": {"flowId": 1}, "query": {}}) is None
 
 

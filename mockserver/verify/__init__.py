@@ -1,0 +1,32 @@
+"""Contract testing: check a real or fake server against a spec.
+
+Built on Schemathesis (all phases and response checks) plus the spec's own facts, read from the
+same `x-mock` extensions that drive the mock. From pytest:
+
+    from mockserver.verify import load_contract
+
+    schema = load_contract("specs/etlworks.yaml", base_url="http://127.0.0.1:8000",
+                           headers={"Authorization": "Bearer t"})
+
+    @schema.parametrize()
+    def test_server_keeps_the_contract(case):
+        case.call_and_validate()
+"""
+
+from __future__ import annotations
+
+from mockserver.verify.checks import ContractViolation, semantic_checks
+from mockserver.verify.contract import load_contract
+from mockserver.verify.report import render_text, write_junit
+from mockserver.verify.runner import Report, VerifyError, run_verify
+
+__all__ = [
+    "ContractViolation",
+    "Report",
+    "VerifyError",
+    "load_contract",
+    "render_text",
+    "run_verify",
+    "semantic_checks",
+    "write_junit",
+]

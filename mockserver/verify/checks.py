@@ -1,0 +1,317 @@
+"""Semantic checks beyond the schema, read from the same `x-mock` extensions that drive the mock.
+
+Each check is a Schemathesis check function `(ctx, response, case)`; a violation raises
+`ContractViolation` naming the check, what was expected and what came back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+from urllib.parse import unquote
+
+from schemathesis.core.failures import Failure
+
+from mockserver.catalog import Api, Operation
+from mockserver.extensions import Collection, Lifecycle, lifecycle_from
+from mockserver.fixtures import response_schema
+from mockserver.lifecycle import pointer_get
+
+__all__ = [
+    "ContractViolation",
+    "Probe",
+    "find_lifecycles",
+    "lifecycle_view",
+    "operation_for",
+    "request_values",
+    "semantic_checks",
+]
+
+Check = Callable[[Any, Any, Any], bool | None]
+
+
+class ContractViolation(Failure):
+    """A documented fact the server broke."""
+
+    code = "MS900"
+    kind_title = "Contract violation"
+
+    def __init__(self, *, check: str, operation: str, title: str, expected: Any, got: Any) -> None:
+        super().__init__(operation=operation, title=title, message=f"expected: {expected}\ngot: {got}")
+        self.check_name = check
+        self.expected = expected
+        self.got = got
+
+
+def operation_for(api: Api, case: Any) -> Operation | None:
+    operation_id = case.operation.definition.raw.get("operationId")
+    return next((op for op in api.operations if op.id == operation_id), None)
+
+
+def request_values(case: Any) -> dict[str, dict[str, Any]]:
+    """The case's request values by location, as `x-mock` names them."""
+    return {
+        "path": dict(case.path_parameters or {}),
+        "query": dict(case.query or {}) if isinstance(case.query, Mapping) else {},
+        "header": {k: v for k, v in (case.headers or {}).items()},
+    }
+
+
+def _value(values: Mapping[str, Mapping[str, Any]], ref: str, op: Operation) -> Any:
+    location, _, name = ref.partition(".")
+    value = (values.get(location) or {}).get(name)
+    if location == "path" and isinstance(value, str):
+        value = unquote(value)  # Schemathesis keeps path values percent-encoded
+    if value is None and (param := op.parameter(ref)) is not None:
+        value = param.schema.get("default")
+    return value
+
+
+def _same(a: Any, b: Any) -> bool:
+    return a == b or str(a) == str(b)
+
+
+def _timestamp(value: Any, unit: str) -> float | None:
+    if value is None or value == 0:
+        return None
+    if unit == "epoch-s" and isinstance(value, int | float):
+        return float(value)
+    if unit == "epoch-ms" and isinstance(value, int | float):
+        return value / 1000
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+        except ValueError:
+            return None
+    return None
+
+
+def _subschema(schema: Mapping[str, Any], pointer: str) -> Mapping[str, Any]:
+    node = schema
+    for token in pointer.split("/")[1:]:
+        node = (node.get("properties") or {}).get(token) or {}
+    return node
+
+
+def find_lifecycles(
+    schema: Mapping[str, Any], pointer: str = ""
+) -> list[tuple[str, Mapping[str, Any], Lifecycle]]:
+    """(pointer to the resource or list, its schema, its lifecycle) for the body and list items."""
+    found = []
+    if raw := schema.get("x-mock-lifecycle"):
+        found.append((pointer, schema, lifecycle_from(raw)))
+    if schema.get("type") == "array" and isinstance(schema.get("items"), dict):
+        found += [(f"{p}/*", s, lc) for p, s, lc in find_lifecycles(schema["items"], pointer)]
+    for name, sub in (schema.get("properties") or {}).items():
+        if isinstance(sub, dict) and (sub.get("type") == "array" or "x-mock-lifecycle" in sub):
+            found += find_lifecycles(sub, f"{pointer}/{name}")
+    return found
+
+
+def _resources(body: Any, pointer: str) -> list[Any]:
+    """The resources a lifecycle pointer names: `/a/*` is every item of the array at `/a`."""
+    if pointer.endswith("/*"):
+        items = body if pointer == "/*" else pointer_get(body, pointer[:-2])
+        return [i for i in items or [] if isinstance(i, dict)] if isinstance(items, list) else []
+    resource = body if pointer == "" else pointer_get(body, pointer)
+    return [resource] if isinstance(resource, dict) else []
+
+
+def lifecycle_view(
+    resource: Mapping[str, Any], schema: Mapping[str, Any], lifecycle: Lifecycle
+) -> dict[str, Any]:
+    """State, times (epoch seconds or None) and whether the state is terminal, read from a resource."""
+    state = pointer_get(resource, lifecycle.field)
+    times = {}
+    for key in ("created", "start", "end"):
+        pointer = getattr(lifecycle, key)
+        if pointer is not None:
+            unit = _subschema(schema, pointer).get("x-time", "rfc3339")
+            times[key] = _timestamp(pointer_get(resource, pointer), unit)
+    known = state in lifecycle.states
+    return {"state": state, "known": known, "terminal": known and lifecycle.states[state].terminal, **times}
+
+
+def _is_unset(resource: Mapping[str, Any], lifecycle: Lifecycle, pointer: str) -> bool:
+    value = pointer_get(resource, pointer)
+    return value is None or (pointer in lifecycle.unset and value == lifecycle.unset[pointer])
+
+
+def _items(body: Any, collection: Collection) -> list[Any] | None:
+    items = body if collection.at == "" else pointer_get(body, collection.at)
+    return items if isinstance(items, list) else None
+
+
+def semantic_checks(api: Api) -> list[Check]:
+    """The spec's own facts as Schemathesis checks, for `additional_checks=` or `verify`."""
+
+    def success_body(response: Any, case: Any) -> tuple[Operation, Any] | None:
+        op = operation_for(api, case)
+        if op is None or not 200 <= response.status_code < 300:
+            return None
+        try:
+            return op, response.json()
+        except ValueError:
+            return None
+
+    def fail(check: str, op: Operation, title: str, expected: Any, got: Any) -> None:
+        raise ContractViolation(check=check, operation=op.id, title=title, expected=expected, got=got)
+
+    def ids_echoed(ctx: Any, response: Any, case: Any) -> bool | None:
+        found = success_body(response, case)
+        if found is None:
+            return None
+        op, body = found
+        values = request_values(case)
+        targets: list[tuple[Any, Mapping[str, str]]] = [(body, op.rules.echo)]
+        if op.rules.collection is not None and op.rules.collection.echo:
+            targets += [(item, op.rules.collection.echo) for item in _items(body, op.rules.collection) or []]
+        for target, echo in targets:
+            for pointer, ref in echo.items():
+                wanted = None if ref == "$each" else _value(values, ref, op)
+                if wanted is None or not isinstance(target, dict):
+                    continue
+                got = pointer_get(target, pointer)
+                if not _same(got, wanted):
+                    fail("ids_echoed", op, f"{pointer} does not echo {ref}", wanted, got)
+        return True
+
+    def list_semantics(ctx: Any, response: Any, case: Any) -> bool | None:
+        found = success_body(response, case)
+        if found is None or found[0].rules.collection is None:
+            return None
+        op, body = found
+        rules = op.rules.collection
+        assert rules is not None
+        items = _items(body, rules)
+        if items is None:
+            return None
+        values = request_values(case)
+        if rules.limit and (limit := _value(values, rules.limit, op)) is not None and len(items) > int(limit):
+            fail(
+                "list_within_limit",
+                op,
+                "more items than limit",
+                f"at most {limit} items",
+                f"{len(items)} items",
+            )
+        if rules.each:
+            wanted = _value(values, rules.each, op) or []
+            wanted = wanted if isinstance(wanted, list) else [wanted]
+            pointer = next((p for p, ref in rules.echo.items() if ref == "$each"), None)
+            got = [pointer_get(i, pointer) if pointer else None for i in items]
+            if pointer and [str(g) for g in got] != [str(w) for w in wanted]:
+                fail("one_entry_per_id", op, "not one entry per requested id", wanted, got)
+        for rule in rules.filters:
+            wanted = _value(values, rule.param, op)
+            if wanted is None:
+                continue
+            for item in items:
+                got = pointer_get(item, rule.field)
+                a, b = _sortable(got), _sortable(_like(wanted, got))
+                try:
+                    ok = {"eq": a == b, "ge": a >= b, "le": a <= b}[rule.op]
+                except TypeError:
+                    ok = False
+                if not ok:
+                    fail(
+                        "filters_honoured",
+                        op,
+                        f"{rule.param} not honoured at {rule.field}",
+                        f"{rule.op} {wanted}",
+                        got,
+                    )
+        if rules.order_by is not None:
+            keys = [_sortable(pointer_get(i, rules.order_by)) for i in items]
+            try:
+                ordered = keys == sorted(keys, reverse=rules.descending)
+            except TypeError:
+                ordered = False
+            if not ordered:
+                direction = "descending" if rules.descending else "ascending"
+                fail("documented_order", op, f"not ordered by {rules.order_by}", direction, keys[:5])
+        return True
+
+    def status_and_times(ctx: Any, response: Any, case: Any) -> bool | None:
+        found = success_body(response, case)
+        if found is None:
+            return None
+        op, body = found
+        schema = response_schema(op, response.status_code) or {}
+        for pointer, sub, lifecycle in find_lifecycles(schema):
+            for resource in _resources(body, pointer):
+                _check_resource(op, resource, sub, lifecycle, fail)
+        return True
+
+    ids_echoed.__name__ = "ids_echoed"
+    list_semantics.__name__ = "list_semantics"
+    status_and_times.__name__ = "status_and_times"
+    return [ids_echoed, list_semantics, status_and_times]
+
+
+def _check_resource(
+    op: Operation,
+    resource: Mapping[str, Any],
+    schema: Mapping[str, Any],
+    lifecycle: Lifecycle,
+    fail: Callable[[str, Operation, str, Any, Any], None],
+) -> None:
+    view = lifecycle_view(resource, schema, lifecycle)
+    if view["known"]:
+        state = view["state"]
+        # Only what the spec declares: `when` and `terminalOnly` fields (the end time itself may
+        # be set early where the vendor's own samples do so, e.g. Oracle's Queued step).
+        hidden = {p for p, states in lifecycle.when.items() if state not in states}
+        if not view["terminal"]:
+            hidden |= set(lifecycle.terminal_only)
+        for pointer in sorted(hidden):
+            if not _is_unset(resource, lifecycle, pointer):
+                fail(
+                    "status_fields",
+                    op,
+                    f"{pointer} is set while {state}",
+                    "unset",
+                    pointer_get(resource, pointer),
+                )
+        end = lifecycle.end
+        if view["terminal"] and end and end not in hidden and _is_unset(resource, lifecycle, end):
+            fail(
+                "status_fields",
+                op,
+                f"{end} is unset although {state} is terminal",
+                "a time",
+                pointer_get(resource, end),
+            )
+    created, start, end_time = view.get("created"), view.get("start"), view.get("end")
+    if start is not None and end_time is not None and end_time < start:
+        fail("time_order", op, "ends before it starts", f"end >= {start}", end_time)
+    if created is not None and start is not None and start < created:
+        fail("time_order", op, "starts before it was created", f"start >= {created}", start)
+
+
+def _like(value: Any, example: Any) -> Any:
+    """`value` (often a query string) as the type of `example`, when it converts."""
+    if isinstance(example, bool) or not isinstance(value, str):
+        return value
+    try:
+        return type(example)(value) if isinstance(example, int | float) else value
+    except ValueError:
+        return value
+
+
+def _sortable(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+        except ValueError:
+            return value
+    return value
+
+
+class Probe:
+    """Names of the checks that need more than one request (run by the verify runner)."""
+
+    CREDENTIALS = "credentials_required"
+    POLLS = "no_status_regression"
+    PAGES = "pages_consistent"

@@ -1,0 +1,278 @@
+"""Run a contract: Schemathesis' engine (all phases, all checks) plus probes across requests."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from schemathesis.engine import events, from_schema
+
+from mockserver.catalog import Api, Operation, load_api
+from mockserver.errors import error_status
+from mockserver.exceptions import MockServerError
+from mockserver.fixtures import response_schema
+from mockserver.verify.checks import ContractViolation, Probe, find_lifecycles, lifecycle_view
+from mockserver.verify.contract import credential_headers, full_base_url, load_contract
+
+__all__ = ["CaseFailure", "OperationResult", "Report", "VerifyError", "run_verify"]
+
+
+class VerifyError(MockServerError, ConnectionError):
+    """The target cannot be verified at all (unreachable, not HTTP)."""
+
+
+@dataclass(frozen=True)
+class CaseFailure:
+    """One distinct violation: which check, what was expected, what came back, how to see it."""
+
+    check: str
+    title: str
+    detail: str
+    curl: str
+    count: int = 1
+
+
+@dataclass
+class OperationResult:
+    label: str
+    cases: int = 0
+    failures: dict[tuple[str, str], CaseFailure] = field(default_factory=dict)
+
+    def add(self, failure: CaseFailure) -> None:
+        key = (failure.check, failure.title)
+        if key in self.failures:
+            old = self.failures[key]
+            self.failures[key] = CaseFailure(old.check, old.title, old.detail, old.curl, old.count + 1)
+        else:
+            self.failures[key] = failure
+
+
+@dataclass
+class Report:
+    spec: str
+    base_url: str
+    operations: dict[str, OperationResult]
+    seconds: float = 0.0
+
+    @property
+    def cases(self) -> int:
+        return sum(r.cases for r in self.operations.values())
+
+    @property
+    def failures(self) -> list[tuple[str, CaseFailure]]:
+        return [(label, f) for label, r in self.operations.items() for f in r.failures.values()]
+
+
+def _documents_403_only(op: Operation, failure: Any) -> bool:
+    """Schemathesis expects 401 for a missing Authorization header; an operation that documents
+    only 403 for it (AWS's AccessDeniedException) is held to that by `credentials_required`."""
+    return "401" not in op.responses and "403" in op.responses and "authorization" in str(failure).lower()
+
+
+def _check_name(node_name: str, failure: Any) -> str:
+    if isinstance(failure, ContractViolation):
+        return str(failure.check_name)
+    return node_name
+
+
+def _reachable(url: str) -> None:
+    try:
+        httpx.get(url, timeout=5)
+    except httpx.HTTPError as exc:
+        raise VerifyError(f"cannot reach {url}: {exc.__class__.__name__}: {exc}") from None
+
+
+def run_verify(
+    spec: Path,
+    base_url: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    max_examples: int = 50,
+    seed: int = 0,
+    progress: Callable[[str], None] | None = None,
+) -> Report:
+    """Check the server at `base_url` against `spec`; a violation is a failure in the report.
+
+    Raises:
+        SpecError: the spec cannot be read.
+        VerifyError: the server cannot be reached.
+    """
+    started = time.monotonic()
+    api = load_api(spec)
+    root = full_base_url(base_url, api)
+    _reachable(base_url)
+    schema = load_contract(spec, base_url=base_url, headers=headers, max_examples=max_examples, seed=seed)
+    report = Report(
+        str(spec),
+        root,
+        {f"{op.method} {op.path}": OperationResult(f"{op.method} {op.path}") for op in api.operations},
+    )
+    samples: dict[str, Any] = {}
+    for event in from_schema(schema).execute():
+        if isinstance(event, events.FatalError):
+            raise VerifyError(f"verification stopped: {event.exception}")
+        if not isinstance(event, events.ScenarioFinished) or event.recorder is None:
+            continue
+        recorder = event.recorder
+        for case_id, node in recorder.cases.items():
+            label = f"{node.value.operation.method.upper()} {node.value.operation.path}"
+            result = report.operations.setdefault(label, OperationResult(label))
+            result.cases += 1
+            interaction = recorder.interactions.get(case_id)
+            response = interaction.response if interaction is not None else None
+            if response is not None and 200 <= response.status_code < 300 and label not in samples:
+                samples[label] = node.value
+        for case_id, checks in recorder.checks.items():
+            case_node = recorder.cases.get(case_id)
+            if case_node is None:
+                continue
+            label = f"{case_node.value.operation.method.upper()} {case_node.value.operation.path}"
+            op = next((o for o in api.operations if f"{o.method} {o.path}" == label), None)
+            for check in checks:
+                if check.failure_info is None:
+                    continue
+                failure = check.failure_info.failure
+                if (
+                    check.name == "missing_required_header"
+                    and op is not None
+                    and _documents_403_only(op, failure)
+                ):
+                    continue
+                report.operations[label].add(
+                    CaseFailure(
+                        check=_check_name(check.name, failure),
+                        title=str(failure.title),
+                        detail=str(failure.message or ""),
+                        curl=check.failure_info.code_sample,
+                    )
+                )
+        if progress is not None and event.label:
+            progress(f"{event.phase.value:>10}  {event.label}: {len(recorder.cases)} cases")
+    for op in api.operations:
+        label = f"{op.method} {op.path}"
+        if label in samples:
+            _probe(api, op, samples[label], root, headers or {}, report.operations[label])
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _send(case: Any, root: str, headers: Mapping[str, str], drop: set[str] = frozenset()) -> httpx.Response:  # type: ignore[assignment]
+    kwargs = case.as_transport_kwargs(base_url=root)
+    sent = {k: v for k, v in {**(kwargs.get("headers") or {}), **headers}.items() if k.lower() not in drop}
+    return httpx.request(case.method, kwargs["url"], params=kwargs.get("params"), headers=sent, timeout=10)
+
+
+def _curl(case: Any, root: str) -> str:
+    return str(case.as_curl_command(base_url=root))
+
+
+def _probe(
+    api: Api, op: Operation, case: Any, root: str, headers: Mapping[str, str], result: OperationResult
+) -> None:
+    """Checks that need several requests: credentials, repeated polls, pagination."""
+    secured = credential_headers(api)
+    if op.security and secured:
+        result.cases += 1
+        response = _send(case, root, headers, drop=secured)
+        expected = error_status(op, "unauthenticated")
+        documented = {expected} if expected else {"401", "403"}
+        if str(response.status_code) not in documented:
+            result.add(
+                CaseFailure(
+                    Probe.CREDENTIALS,
+                    "a request without credentials was not refused as documented",
+                    f"expected: {' or '.join(sorted(documented))}\ngot: {response.status_code}",
+                    _curl(case, root) + "  # without the credential headers",
+                )
+            )
+    schema = response_schema(op, next((s for s in op.responses if s.startswith("2")), "200")) or {}
+    lifecycles = [(p, s, lc) for p, s, lc in find_lifecycles(schema) if p == ""]
+    if lifecycles and op.rules.collection is None:
+        _probe_polls(op, case, root, headers, lifecycles[0], result)
+    collection = op.rules.collection
+    if collection is not None and collection.limit and collection.offset and not collection.each:
+        _probe_pages(op, case, root, headers, result)
+
+
+def _probe_polls(
+    op: Operation, case: Any, root: str, headers: Mapping[str, str], found: Any, result: OperationResult
+) -> None:
+    _, schema, lifecycle = found
+    views = []
+    for _ in range(6):
+        response = _send(case, root, headers)
+        result.cases += 1
+        if response.status_code == 200:
+            views.append(lifecycle_view(response.json(), schema, lifecycle))
+        time.sleep(0.3)
+    problem = None
+    for before, after in itertools.pairwise(views):
+        if before["terminal"] and after["known"] and not after["terminal"]:
+            problem = (
+                f"{before['state']} (terminal) then {after['state']}",
+                "a terminal state stays terminal",
+            )
+        elif before.get("start") and after.get("start") and before["start"] != after["start"]:
+            problem = (f"start {before['start']} then {after['start']}", "the start time never moves")
+        elif before.get("end") and after.get("end") != before.get("end"):
+            problem = (f"end {before['end']} then {after.get('end')}", "an end time stays once set")
+        if problem:
+            break
+    if problem:
+        result.add(
+            CaseFailure(
+                Probe.POLLS,
+                "status regressed across polls",
+                f"expected: {problem[1]}\ngot: {problem[0]}",
+                _curl(case, root),
+            )
+        )
+
+
+def _probe_pages(
+    op: Operation, case: Any, root: str, headers: Mapping[str, str], result: OperationResult
+) -> None:
+    rules = op.rules.collection
+    assert rules is not None and rules.limit and rules.offset
+    limit_name, offset_name = rules.limit.split(".", 1)[1], rules.offset.split(".", 1)[1]
+    limit_param = op.parameter(rules.limit)
+    maximum = (limit_param.schema.get("maximum") if limit_param is not None else None) or 100
+    base = {k: v for k, v in (case.query or {}).items() if k not in (limit_name, offset_name)}
+
+    def page(offset: int, limit: int) -> list[Any] | None:
+        response = case.operation.Case(
+            path_parameters=case.path_parameters,
+            query={**base, limit_name: limit, offset_name: offset},
+            headers=case.headers,
+        )
+        sent = _send(response, root, headers)
+        result.cases += 1
+        body = sent.json() if sent.status_code == 200 else None
+        items = body if rules.at == "" else (body or {}).get(rules.at.lstrip("/"))
+        return items if isinstance(items, list) else None
+
+    whole = page(0, int(maximum))
+    if not whole:
+        return
+    size = max(1, min(5, len(whole) // 3 or 1))
+    pages: list[Any] = []
+    for offset in range(0, min(len(whole), size * 4), size):
+        chunk = page(offset, size)
+        if chunk is None:
+            return
+        pages += chunk
+    if pages != whole[: len(pages)]:
+        result.add(
+            CaseFailure(
+                Probe.PAGES,
+                "pages are not slices of one list",
+                f"expected: pages of {size} that are the first {len(pages)} items of the list\n"
+                "got: a different sequence",
+                _curl(case, root),
+            )
+        )
