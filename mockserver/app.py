@@ -2,14 +2,14 @@
 
 A request's path through the app:
 
-    index / docs  ->  Connexion: ServerError -> Exception (native errors) -> Routing
-                  ->  PreferMiddleware (control first) -> Security -> RequestValidation
-                  ->  ResponseValidation (opt-in) -> handler (fixture or generated body)
+    Journal -> Control (Prefer, faults) -> index / docs / Connexion:
+      ServerError -> Exception (native errors) -> Routing -> Security -> RequestValidation
+      -> ResponseValidation (opt-in) -> handler (scenario, fixture or generated body)
+    The control API (`/__mock/`) is one more Connexion API, described by admin.yaml.
 """
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import difflib
 from collections.abc import Awaitable, Callable, Sequence
@@ -20,31 +20,29 @@ import orjson
 from connexion import AsyncApp, request
 from connexion.exceptions import NonConformingResponse, ProblemException
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
-from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.routing import Mount, Route, Router
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp
 
-from mockserver.catalog import Api, Operation, load_catalog
-from mockserver.control import Prefer, PreferError, parse_prefer
+from mockserver.admin import ADMIN_SPEC, admin_handlers
+from mockserver.catalog import Api, Operation, load_api, load_catalog, load_document
+from mockserver.control import PreferError, parse_prefer
 from mockserver.docs import docs_routes
 from mockserver.errors import render_error, render_problem
+from mockserver.faults import load_fault_plan
 from mockserver.fixtures import load_fixtures
 from mockserver.lifecycle import Clock
+from mockserver.middleware import ControlMiddleware, JournalMiddleware, render_reply
 from mockserver.reply import Reply
-from mockserver.respond import RequestValues, Responder
+from mockserver.respond import Responder
 from mockserver.settings import Settings, parse_origin
+from mockserver.state import MockState
 from mockserver.validation import SpecParameterValidator, coerce, path_parameter_problem, security_map
 
 __all__ = ["MockServer", "create_app"]
-
-
-def render_reply(reply: Reply) -> Response:
-    body = b"" if reply.body is None else orjson.dumps(reply.body)
-    return Response(body, reply.status, dict(reply.headers), media_type=reply.media_type)
 
 
 class MockServer:
@@ -55,9 +53,21 @@ class MockServer:
         self.apis: list[Api] = load_catalog(settings.specs)
         self.fixtures = load_fixtures(settings.fixtures, self.apis)
         self.clock = Clock(parse_origin(settings.clock_origin), scale=settings.time_scale)
+        self.faults = load_fault_plan(
+            settings.faults,
+            latency=settings.latency,
+            error_rate=settings.error_rate,
+            error_status=settings.error_status,
+            drop_rate=settings.drop_rate,
+            seed=settings.fault_seed,
+        )
+        self.secret_headers = frozenset(
+            str(s.get("name", "")).lower() for api in self.apis for s in api.security_schemes.values()
+        )
         self.responder = Responder(
             self.fixtures,
             self.clock,
+            state=MockState(journal_size=settings.journal_size, max_ids=settings.max_ids),
             seed=settings.seed,
             fixtures_only=settings.fixtures_only,
             cache_size=settings.cache_size,
@@ -193,43 +203,6 @@ def _credential_message(api: Api, op: Operation, headers: Any) -> str | None:
     return None
 
 
-class PreferMiddleware:
-    """Control first: `Prefer: code=` / `example=` decide the response before any check."""
-
-    def __init__(self, app: ASGIApp, server: MockServer) -> None:
-        self.app = app
-        self.server = server
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        raw = next((v for k, v in scope["headers"] if k == b"prefer"), None)
-        prefer = Prefer()
-        if raw is not None:
-            try:
-                prefer = parse_prefer(raw.decode("latin-1"))
-            except PreferError as exc:
-                await render_reply(render_problem("bad-prefer", str(exc)))(scope, receive, send)
-                return
-        if prefer.delay_ms:
-            await asyncio.sleep(prefer.delay_ms / 1000)
-        if prefer.code is None and prefer.example is None:
-            await self.app(scope, receive, send)
-            return
-        found = self.server.find(scope["method"], scope["path"])
-        if found is None:
-            await self.app(scope, receive, send)
-            return
-        api, op, params = found
-        values: RequestValues = {"path": params, "query": {}, "header": {}}
-        try:
-            reply = self.server.responder.respond(api, op, values, prefer)
-        except PreferError as exc:
-            reply = render_problem("bad-prefer", str(exc))
-        await render_reply(reply)(scope, receive, send)
-
-
 class _OperationResolver(Resolver):  # type: ignore[misc]
     def __init__(self, server: MockServer, api: Api) -> None:
         super().__init__()
@@ -249,7 +222,13 @@ def _connexion_app(server: MockServer) -> AsyncApp:
         swagger_ui_options=SwaggerUIOptions(swagger_ui=False, serve_spec=False),
         validate_responses=settings.validate_responses,
     )
-    app.add_middleware(PreferMiddleware, position=MiddlewarePosition.BEFORE_SECURITY, server=server)
+    handlers = admin_handlers(server, render_reply)
+    app.add_api(
+        load_document(ADMIN_SPEC),
+        base_path="/__mock",
+        resolver=Resolver(function_resolver=lambda name: handlers[name.rsplit(".", 1)[-1]]),
+        name="__mock",
+    )
     # A mount at a shorter base path would shadow a longer one: mount the most specific first.
     for api in sorted(server.apis, key=lambda a: -len(a.base_path)):
         app.add_api(
@@ -277,7 +256,7 @@ def create_app(settings: Settings) -> ASGIApp:
     """
     server = MockServer(settings)
     api_app = _connexion_app(server)
-    routes: Sequence[Route | Mount] = docs_routes(server.apis)
-    outer = Router(routes=list(routes), default=api_app)
-    outer.state = server  # type: ignore[attr-defined]
+    routes: Sequence[Route | Mount] = docs_routes(server.apis, load_api(ADMIN_SPEC))
+    outer = JournalMiddleware(ControlMiddleware(Router(routes=list(routes), default=api_app), server), server)
+    outer.server = server
     return outer

@@ -62,6 +62,22 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="where generated timelines start: day (default, start of the UTC day), now, or a time",
     )
+    faults = serve.add_argument_group("faults (seeded, only documented statuses)")
+    faults.add_argument("--faults", type=Path, default=None, help="fault rules file (YAML), see README")
+    faults.add_argument("--latency", default=None, help="added latency: MS or MIN-MAX milliseconds")
+    faults.add_argument(
+        "--error-rate", type=float, default=None, help="share of requests answered with --error-status"
+    )
+    faults.add_argument(
+        "--error-status", type=int, default=None, help="status of injected errors (default 500)"
+    )
+    faults.add_argument(
+        "--drop-rate", type=float, default=None, help="share of connections dropped mid-answer"
+    )
+    faults.add_argument("--fault-seed", type=int, default=None, help="seed of the fault draws (default 0)")
+    serve.add_argument(
+        "--journal-size", type=int, default=None, help="requests kept in the journal (default 1000)"
+    )
     serve.add_argument(
         "--token",
         dest="tokens",
@@ -159,6 +175,7 @@ def _serve(args: argparse.Namespace) -> int:
         f"mockserver: serving {len(settings.specs)} APIs on http://{settings.host}:{settings.port}/",
         file=sys.stderr,
     )
+    server = app.server  # type: ignore[attr-defined]
     uvicorn.run(
         app,
         host=settings.host,
@@ -168,6 +185,10 @@ def _serve(args: argparse.Namespace) -> int:
         loop="uvloop",
         http="httptools",
     )
+    from mockserver.polls import poll_report, render_poll_line
+
+    for summary in poll_report(server.responder.state.journal):
+        print(render_poll_line(summary), file=sys.stderr)
     return 0
 
 

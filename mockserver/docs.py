@@ -27,7 +27,10 @@ td,th{{text-align:left;padding:.4rem;border-bottom:1px solid #ddd}}
 code{{background:#f4f4f4;padding:0 .2rem}}</style></head>
 <body><h1>mockserver</h1><p>{count} APIs served on this port at their native paths.</p>
 <table><thead><tr><th>API</th><th>Version</th><th>Base path</th><th>Operations</th><th>Docs</th></tr></thead>
-<tbody>{rows}</tbody></table></body></html>"""
+<tbody>{rows}</tbody></table>
+<p>Control API (<code>/__mock/</code>: health, reset, journal, poll report, scenarios, clock):
+<a href="/__mock/docs/{control}/">Swagger UI</a> ·
+<a href="/__mock/docs/{control}/openapi.json">openapi.json</a></p></body></html>"""
 
 _ROW = (
     '<tr class="api" data-slug="{slug}"><td>{title}</td><td>{version}</td><td><code>{base}</code></td>'
@@ -46,9 +49,10 @@ window.ui = SwaggerUIBundle({{url: "/__mock/docs/{slug}/openapi.json", dom_id: "
 </body></html>"""
 
 
-def docs_routes(apis: Sequence[Api]) -> list[Route | Mount]:
-    """Routes for the index page, each API's Swagger UI and its spec (servers set to this mock)."""
-    by_slug = {api.slug: api for api in apis}
+def docs_routes(apis: Sequence[Api], control: Api) -> list[Route | Mount]:
+    """Routes for the index page, each API's Swagger UI and its spec (servers set to this mock),
+    and the same for the control API."""
+    by_slug = {api.slug: api for api in [*apis, control]}
 
     def index(_: Request) -> Response:
         rows = "".join(
@@ -61,7 +65,7 @@ def docs_routes(apis: Sequence[Api]) -> list[Route | Mount]:
             )
             for api in apis
         )
-        return HTMLResponse(_INDEX.format(count=len(apis), rows=rows))
+        return HTMLResponse(_INDEX.format(count=len(apis), rows=rows, control=html.escape(control.slug)))
 
     def ui(req: Request) -> Response:
         api = by_slug.get(req.path_params["slug"])

@@ -2,7 +2,7 @@
 
 | extension          | where                  | what it says                                          |
 |--------------------|------------------------|-------------------------------------------------------|
-| `x-mock`           | operation              | key, echo, collection, tree, error mapping            |
+| `x-mock`           | operation              | key, echo, collection, tree, errors, scenarios        |
 | `x-mock-error`     | response               | the body (and headers) of the API's native error      |
 | `x-mock-lifecycle` | schema                 | states over time, the time fields that follow them, |
 |                    |                        | and nested states that follow (`cascade`, `*` = each item) |
@@ -28,7 +28,9 @@ __all__ = [
     "Filter",
     "Lifecycle",
     "MockRules",
+    "Scenario",
     "State",
+    "Step",
     "Tree",
     "lifecycle_from",
     "mock_rules_from",
@@ -102,6 +104,33 @@ EXTENSION_SCHEMAS: Mapping[str, Mapping[str, Any]] = {
                     "flag": _POINTER,
                     "fanout": _RANGE,
                     "depth": {"type": "integer", "minimum": 1, "maximum": 6},
+                },
+            },
+            "scenarios": {
+                "type": "object",
+                "propertyNames": {"pattern": "^[a-z0-9]+(-[a-z0-9]+)*$"},
+                "additionalProperties": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["steps"],
+                    "properties": {
+                        "description": {"type": "string"},
+                        "steps": {
+                            "type": "array",
+                            "minItems": 1,
+                            "items": {
+                                "type": "object",
+                                "additionalProperties": False,
+                                "properties": {
+                                    "polls": {"type": "integer", "minimum": 1},
+                                    "state": {"type": "string"},
+                                    "children": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+                                    "status": {"type": "string", "pattern": "^[2-5][0-9][0-9]$"},
+                                    "retryAfter": {"type": "number", "minimum": 0},
+                                },
+                            },
+                        },
+                    },
                 },
             },
             "errors": {
@@ -246,6 +275,35 @@ class Tree:
 
 
 @dataclass(frozen=True)
+class Step:
+    """One stretch of a scenario: for `polls` polls (None: from then on), answer this."""
+
+    polls: int | None = None
+    state: str | None = None
+    children: tuple[str, ...] = ()
+    status: str | None = None
+    retry_after: float | None = None
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named story one id can be pinned to: what each poll answers."""
+
+    name: str
+    steps: tuple[Step, ...]
+    description: str = ""
+
+    def step_at(self, poll: int) -> int:
+        """The index of the step that answers poll number `poll` (0-based); the last one repeats."""
+        seen = 0
+        for index, step in enumerate(self.steps):
+            if step.polls is None or poll < seen + step.polls:
+                return index
+            seen += step.polls
+        return len(self.steps) - 1
+
+
+@dataclass(frozen=True)
 class MockRules:
     """What `x-mock` says about one operation."""
 
@@ -255,6 +313,7 @@ class MockRules:
     collection: Collection | None = None
     tree: Tree | None = None
     errors: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    scenarios: Mapping[str, Scenario] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -328,7 +387,25 @@ def mock_rules_from(
             fanout=_pair(t.get("fanout"), (1, 4)),
             depth=int(t.get("depth", 3)),
         )
+    scenarios = {
+        name: Scenario(
+            name=name,
+            description=str(s.get("description", "")),
+            steps=tuple(
+                Step(
+                    polls=step.get("polls"),
+                    state=step.get("state"),
+                    children=tuple(step.get("children") or ()),
+                    status=step.get("status"),
+                    retry_after=step.get("retryAfter"),
+                )
+                for step in s["steps"]
+            ),
+        )
+        for name, s in (raw.get("scenarios") or {}).items()
+    }
     return MockRules(
+        scenarios=scenarios,
         resource=str(raw.get("resource") or operation_id),
         key=key,
         echo=dict(raw.get("echo") or {}),

@@ -154,6 +154,10 @@ def _fixture_from(record: Any, known: Mapping[str, Operation], where: str) -> Fi
         for name in values or {}:
             if op.parameter(f"{location}.{name}") is None:
                 raise FixtureError(f"{op.id} has no {location} parameter {name!r}", where=where)
+    scenario = record.get("scenario")
+    if scenario is not None and scenario not in op.rules.scenarios:
+        offered = ", ".join(sorted(op.rules.scenarios)) or "(none)"
+        raise FixtureError(f"{op.id} has no scenario {scenario!r}; it offers {offered}", where=where)
     status = int(record.get("status", 200))
     if str(status) not in op.responses:
         raise FixtureError(f"{op.id} documents no {status} response", where=where)
@@ -168,7 +172,7 @@ def _fixture_from(record: Any, known: Mapping[str, Operation], where: str) -> Fi
     else:
         body = record.get("body")
     schema = response_schema(op, status)
-    if schema is not None:
+    if schema is not None and not (scenario is not None and body is None):  # a scenario makes its own body
         error = next(
             iter(OAS30Validator(schema, format_checker=OAS30Validator.FORMAT_CHECKER).iter_errors(body)),
             None,

@@ -249,6 +249,36 @@ def _check_refs(file: str, path: Path) -> list[Finding]:
                 )
         schema = response_schema(op, next((s for s in op.responses if s.startswith("2")), "200")) or {}
         out += _check_lifecycles(file, f"{op.pointer}/responses", schema)
+        out += _check_scenarios(file, op, schema)
+    return out
+
+
+def _states_in(schema: Mapping[str, Any]) -> set[str]:
+    """Every lifecycle state declared anywhere in a response schema."""
+    found: set[str] = set()
+    if isinstance(raw := schema.get("x-mock-lifecycle"), dict):
+        found |= set(raw.get("states") or {})
+    for value in schema.values():
+        if isinstance(value, dict):
+            found |= _states_in(value)
+    return found
+
+
+def _check_scenarios(file: str, op: Any, schema: Mapping[str, Any]) -> list[Finding]:
+    out = []
+    states = _states_in(schema)
+    for name, scenario in op.rules.scenarios.items():
+        where = f"{op.pointer}/x-mock/scenarios/{name}"
+        for step in scenario.steps:
+            for state in [s for s in (step.state, *step.children) if s is not None]:
+                if state not in states:
+                    message = (
+                        f"scenario state {state!r} is not a lifecycle state of {op.id} ({sorted(states)})"
+                    )
+                    out.append(Finding(file, where, "extension-refs", message))
+            if step.status is not None and step.status not in op.responses:
+                message = f"scenario status {step.status} is not documented by {op.id}"
+                out.append(Finding(file, where, "extension-refs", message))
     return out
 
 

@@ -19,3 +19,5 @@ class Reply:
     body: Any = None
     headers: Mapping[str, str] = field(default_factory=dict)
     media_type: str = "application/json"
+    # (resource key, state, terminal) of each execution the reply shows, for the poll report.
+    observed: tuple[tuple[str, str | None, bool | None], ...] = ()

@@ -14,11 +14,13 @@ from openapi_schema_validator import OAS30Validator
 from mockserver.catalog import Api, Operation
 from mockserver.control import Prefer, PreferError
 from mockserver.errors import render_error
-from mockserver.extensions import Collection, Lifecycle, Tree, lifecycle_from
-from mockserver.fixtures import FixtureSet, response_schema
+from mockserver.extensions import Collection, Lifecycle, Scenario, Tree, lifecycle_from
+from mockserver.fixtures import Fixture, FixtureSet, response_schema
 from mockserver.generate import Generator, rng_for
-from mockserver.lifecycle import Clock, apply_timeline, pointer_get, pointer_set, timeline_at
+from mockserver.lifecycle import Clock, Timeline, apply_timeline, pointer_get, pointer_set, timeline_at
 from mockserver.reply import Reply
+from mockserver.scenarios import Turn, child_timeline, take_turn, timeline_of
+from mockserver.state import MockState, ScenarioRun
 
 __all__ = ["RequestValues", "Responder", "request_value", "select_items"]
 
@@ -50,6 +52,15 @@ def _sortable(value: Any) -> Any:
         except ValueError:
             return value
     return value
+
+
+@dataclass(frozen=True)
+class _Forced:
+    """A scenario's turn that decides the states of this reply."""
+
+    scenario: Scenario
+    run: ScenarioRun
+    turn: Turn
 
 
 def select_items(rules: Collection, items: list[Any], values: RequestValues) -> list[Any]:
@@ -93,9 +104,11 @@ class Responder:
         seed: int = 0,
         fixtures_only: bool = False,
         cache_size: int = 2048,
+        state: MockState | None = None,
     ) -> None:
         self.fixtures = fixtures
         self.clock = clock
+        self.state = state or MockState()
         self.generator = Generator()
         self._options = _Options(seed, fixtures_only, cache_size)
         self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
@@ -118,36 +131,100 @@ class Responder:
             reply = render_error(op, "", f"Prefer: code={status}", self.generator, status=status)
             assert reply is not None
             return reply
+        fixture = None
         if not prefer.dynamic:
             fixture = self.fixtures.find(
                 api.slug,
                 op.id,
                 values,
-                lambda f: f.status >= 300 or self._echoes(f.body, op.rules.echo, values),
+                lambda f: (
+                    f.status >= 300 or f.scenario is not None or self._echoes(f.body, op.rules.echo, values)
+                ),
             )
-            if fixture is not None:
-                body = copy.deepcopy(fixture.body)
-                listing = op.rules.collection
-                if listing is not None and listing.each is None and fixture.status < 300:
-                    # A fixture gives the collection; the list's own rules still apply to it.
-                    items = body if listing.at == "" else pointer_get(body, listing.at)
-                    selected = select_items(listing, list(items or []), values)
-                    if isinstance(body, dict):
-                        pointer_set(body, listing.at, selected)
-                    else:
-                        body = selected
-                return Reply(fixture.status, body, fixture.headers)
-            if self._options.fixtures_only:
-                reply = render_error(op, "notFound", "No such resource", self.generator)
-                if reply is not None:
-                    return reply
+        key = self.resource_key(api, op, values)
+        name = self.state.pinned(key) or (fixture.scenario if fixture is not None else None)
+        forced: _Forced | None = None
+        if name is not None and name in op.rules.scenarios:
+            scenario = op.rules.scenarios[name]
+            run = self.state.run(key, name)
+            turn = take_turn(scenario, run, self._now(key))
+            if turn.step.status is not None:
+                return self._scenario_error(op, key, name, run.polls, turn)
+            forced = _Forced(scenario, run, turn)
+        if fixture is not None and forced is None:
+            return self._fixture_reply(op, fixture, values)
+        if fixture is None and forced is None and self._options.fixtures_only:
+            reply = render_error(op, "notFound", "No such resource", self.generator)
+            if reply is not None:
+                return reply
         schema = response_schema(op, status) or {}
-        body = self._generate(api, op, schema, values)
+        body = self._generate(api, op, schema, values, key, forced)
         if body is None:
             reply = render_error(op, "notFound", "No such resource", self.generator)
             if reply is not None:
                 return reply
-        return Reply(int(status), body)
+        return Reply(int(status), body, observed=tuple(self._observe(api, op, schema, body, key)))
+
+    def resource_key(self, api: Api, op: Operation, values: RequestValues) -> str:
+        """The id of what a request asks for, as scenarios, clock offsets and the journal name it."""
+        key = tuple(request_value(values, ref) for ref in op.rules.key)
+        return f"{api.slug}:{op.rules.resource}:{key!r}"
+
+    def item_key(self, api: Api, op: Operation, value: Any) -> str:
+        return f"{api.slug}:{op.rules.resource}:{(value,)!r}"
+
+    def _now(self, key: str) -> float:
+        return self.clock.now() + self.state.offset(key)
+
+    def _scenario_error(self, op: Operation, key: str, name: str, poll: int, turn: Turn) -> Reply:
+        status = turn.step.status
+        assert status is not None
+        reply = render_error(
+            op, "", f"scenario {name}: poll {poll} answers {status}", self.generator, status=status
+        )
+        if reply is None:  # lint keeps scenario statuses documented; stay safe
+            return Reply(int(status), None)
+        headers = dict(reply.headers)
+        if turn.step.retry_after is not None:
+            headers["Retry-After"] = f"{turn.step.retry_after:g}"
+        return Reply(reply.status, reply.body, headers, reply.media_type, observed=((key, None, None),))
+
+    def _fixture_reply(self, op: Operation, fixture: Fixture, values: RequestValues) -> Reply:
+        body = copy.deepcopy(fixture.body)
+        listing = op.rules.collection
+        if listing is not None and listing.each is None and fixture.status < 300:
+            # A fixture gives the collection; the list's own rules still apply to it.
+            items = body if listing.at == "" else pointer_get(body, listing.at)
+            selected = select_items(listing, list(items or []), values)
+            if isinstance(body, dict):
+                pointer_set(body, listing.at, selected)
+            else:
+                body = selected
+        return Reply(fixture.status, body, fixture.headers)
+
+    def _observe(
+        self, api: Api, op: Operation, schema: Mapping[str, Any], body: Any, key: str
+    ) -> list[tuple[str, str | None, bool | None]]:
+        """The executions a body shows, with their states (for the poll report)."""
+        out: list[tuple[str, str | None, bool | None]] = []
+        lifecycle = self._lifecycle(schema)
+        if lifecycle is not None and isinstance(body, dict):
+            state = pointer_get(body, lifecycle.field)
+            known = lifecycle.states.get(str(state))
+            out.append((key, state, known.terminal if known else None))
+        listing = op.rules.collection
+        if listing is not None and listing.each is not None and isinstance(body, dict | list):
+            item_schema = schema.get("items") if listing.at == "" else _item_schema(schema, listing.at)
+            item_lifecycle = self._lifecycle(item_schema or {})
+            pointer = next((p for p, ref in listing.echo.items() if ref == "$each"), None)
+            items = body if listing.at == "" else pointer_get(body, listing.at)
+            for item in items or []:
+                if item_lifecycle is not None and pointer is not None and isinstance(item, dict):
+                    state = pointer_get(item, item_lifecycle.field)
+                    known = item_lifecycle.states.get(str(state))
+                    item_key = self.item_key(api, op, pointer_get(item, pointer))
+                    out.append((item_key, state, known.terminal if known else None))
+        return out
 
     def _example(self, op: Operation, status: str, name: str) -> Reply:
         for content in (op.responses[status].get("content") or {}).values():
@@ -186,8 +263,9 @@ class Responder:
         created: float | None = None,
         *,
         base: Any = None,
+        timeline: Timeline | None = None,
     ) -> Any:
-        """One generated resource; its lifecycle follows the clock from a creation time."""
+        """One generated resource; its lifecycle follows the clock (or a scenario's `timeline`)."""
         if base is None:
             base = self._cached(
                 ("base", *parts),
@@ -196,25 +274,45 @@ class Responder:
         body = copy.deepcopy(base)
         lifecycle = self._lifecycle(schema)
         if lifecycle is not None and isinstance(body, dict):
-            rng = rng_for(*parts, "timeline")
-            if created is None:
-                created = self.clock.origin - rng.uniform(*lifecycle.started_ago)
-            apply_timeline(body, schema, lifecycle, timeline_at(lifecycle, rng, created, now))
+            if timeline is None:
+                rng = rng_for(*parts, "timeline")
+                if created is None:
+                    created = self.clock.origin - rng.uniform(*lifecycle.started_ago)
+                timeline = timeline_at(lifecycle, rng, created, now)
+            apply_timeline(body, schema, lifecycle, timeline)
         return body
 
-    def _generate(self, api: Api, op: Operation, schema: Mapping[str, Any], values: RequestValues) -> Any:
+    def _forced_timeline(
+        self, schema: Mapping[str, Any], forced: _Forced | None, child: int | None = None
+    ) -> Timeline | None:
+        lifecycle = self._lifecycle(schema)
+        if forced is None or lifecycle is None:
+            return None
+        if child is None:
+            return timeline_of(lifecycle, forced.scenario, forced.run, forced.turn)
+        return child_timeline(lifecycle, forced.scenario, forced.run, forced.turn, child)
+
+    def _generate(
+        self,
+        api: Api,
+        op: Operation,
+        schema: Mapping[str, Any],
+        values: RequestValues,
+        resource: str,
+        forced: _Forced | None,
+    ) -> Any:
         rules = op.rules
         key = tuple(request_value(values, ref) for ref in rules.key)
         parts = (self._options.seed, api.slug, rules.resource, repr(key))
-        now = self.clock.now()
-        body = self._resource(schema, parts, now)
+        now = self._now(resource)
+        body = self._resource(schema, parts, now, timeline=self._forced_timeline(schema, forced))
         if rules.tree is not None:
-            node = self._tree_node(rules.tree, schema, parts, values, now)
+            node = self._tree_node(rules.tree, schema, parts, values, now, forced)
             if node is None:
                 return None
             pointer_set(body, rules.tree.children, node)
         if rules.collection is not None:
-            items = self._collection(rules.collection, schema, parts, values, now)
+            items = self._collection(api, op, schema, parts, values, now, forced)
             if items is None:
                 return None
             if isinstance(body, dict) and rules.collection.at:
@@ -225,13 +323,17 @@ class Responder:
 
     def _collection(
         self,
-        rules: Collection,
+        api: Api,
+        op: Operation,
         schema: Mapping[str, Any],
         parts: tuple[Any, ...],
         values: RequestValues,
         now: float,
+        forced: _Forced | None,
     ) -> list[Any] | None:
         """The list the request selects, or None when its ids cannot exist."""
+        rules = op.rules.collection
+        assert rules is not None
         item_schema = schema.get("items") if rules.at == "" else _item_schema(schema, rules.at)
         item_schema = item_schema or {}
         if rules.each is not None:
@@ -239,7 +341,14 @@ class Responder:
             wanted = wanted if isinstance(wanted, list) else [wanted]
             items = []
             for value in wanted:
-                item = self._resource(item_schema, (*parts[:3], repr(value)), now)
+                item_key = self.item_key(api, op, value)
+                item_forced = self._pinned_turn(op, item_key) or forced
+                item = self._resource(
+                    item_schema,
+                    (*parts[:3], repr(value)),
+                    now + self.state.offset(item_key),
+                    timeline=self._forced_timeline(item_schema, item_forced),
+                )
                 if not self._echo(item, item_schema, rules.echo, values, value):
                     return None
                 items.append(item)
@@ -251,12 +360,30 @@ class Responder:
             return [(i, self.clock.origin - rng.uniform(0, rules.window)) for i in range(count)]
 
         items = []
-        for index, created in self._cached(("collection", *parts), make_all):
+        members = self._cached(("collection", *parts), make_all)
+        by_id: dict[int, tuple[int, float]] = {}
+        for index, created in members:
             item = self._resource(item_schema, (*parts, index), now, created)
             if not self._echo(item, item_schema, rules.echo, values, None):
                 return None
             items.append(item)
-        return select_items(rules, items, values)
+            by_id[id(item)] = (index, created)
+        selected = select_items(rules, items, values)
+        if forced is not None and selected:
+            # A scenario tells the story of the newest item the request can see.
+            index, created = by_id[id(selected[0])]
+            timeline = self._forced_timeline(item_schema, forced)
+            selected[0] = self._resource(item_schema, (*parts, index), now, created, timeline=timeline)
+            self._echo(selected[0], item_schema, rules.echo, values, None)
+        return selected
+
+    def _pinned_turn(self, op: Operation, key: str) -> _Forced | None:
+        name = self.state.pinned(key)
+        if name is None or name not in op.rules.scenarios:
+            return None
+        scenario = op.rules.scenarios[name]
+        run = self.state.run(key, name)
+        return _Forced(scenario, run, take_turn(scenario, run, self._now(key)))
 
     def _echo(
         self, item: Any, schema: Mapping[str, Any], echo: Mapping[str, str], values: RequestValues, each: Any
@@ -295,6 +422,7 @@ class Responder:
         parts: tuple[Any, ...],
         values: RequestValues,
         now: float,
+        forced: _Forced | None,
     ) -> list[Any] | None:
         """The children of the node the request names, or None when the tree has no such node."""
         child_schema = _item_schema(schema, rules.children)
@@ -303,8 +431,15 @@ class Responder:
         if children is None:
             return None
         return [
-            self._resource(child_schema, child_parts, now, created, base=base)
-            for child_parts, base, created in children
+            self._resource(
+                child_schema,
+                child_parts,
+                now,
+                created,
+                base=base,
+                timeline=self._forced_timeline(child_schema, forced, child=index),
+            )
+            for index, (child_parts, base, created) in enumerate(children)
         ]
 
     def _build_tree(

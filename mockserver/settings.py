@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -18,11 +19,15 @@ _PROJECT = Path(__file__).resolve().parent.parent
 
 
 def default_spec_dir() -> Path:
-    return _PROJECT / "specs"
+    """specs/ of a checkout (or editable install), else the copy a wheel installs under share/."""
+    checkout = _PROJECT / "specs"
+    return checkout if checkout.is_dir() else Path(sys.prefix) / "share" / "mockserver" / "specs"
 
 
 def default_fixture_dir() -> Path:
-    return _PROJECT / "fixtures"
+    """fixtures/ of a checkout (or editable install), else the copy a wheel installs under share/."""
+    checkout = _PROJECT / "fixtures"
+    return checkout if checkout.is_dir() else Path(sys.prefix) / "share" / "mockserver" / "fixtures"
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,14 @@ class Settings:
     tokens: tuple[str, ...] = ()
     cache_size: int = 2048
     access_log: bool = True
+    journal_size: int = 1000
+    max_ids: int = 10_000
+    faults: Path | None = None
+    latency: str | None = None
+    error_rate: float = 0.0
+    error_status: int = 500
+    drop_rate: float = 0.0
+    fault_seed: int = 0
 
     @classmethod
     def from_sources(cls, flags: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> Settings:
@@ -95,7 +108,7 @@ def _parse_env(name: str, raw: str, default: Any) -> Any:
         if isinstance(default, tuple):
             parts = [p for p in raw.split(",") if p]
             return tuple(Path(p) for p in parts) if name == "specs" else tuple(parts)
-        if name == "fixtures":
+        if name in ("fixtures", "faults"):
             return Path(raw)
         return raw
     except ValueError:

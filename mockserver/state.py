@@ -1,0 +1,158 @@
+"""Per-process, bounded state: the request journal, scenario assignments and their progress.
+
+Everything else the mock answers derives from (seed, request, clock). This is the small
+interface a shared store could implement later; every collection here has a cap.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict, deque
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["Journal", "JournalEntry", "MockState", "ScenarioRun", "mask_headers"]
+
+_SECRET_HEADERS = {
+    "authorization",
+    "x-auth-token",
+    "identifier",
+    "cookie",
+    "x-api-key",
+    "proxy-authorization",
+}
+
+
+def mask_headers(
+    headers: Mapping[str, str], secret: set[str] | frozenset[str] = frozenset()
+) -> dict[str, str]:
+    """Headers with credentials masked: keep the scheme and the last 4 characters."""
+    out = {}
+    for name, value in headers.items():
+        lowered = name.lower()
+        if lowered in _SECRET_HEADERS or lowered in secret:
+            scheme, _, token = value.partition(" ") if " " in value else ("", "", value)
+            tail = token[-4:] if len(token) > 8 else ""
+            out[lowered] = f"{scheme + ' ' if scheme else ''}***{tail}"
+        else:
+            out[lowered] = value
+    return out
+
+
+@dataclass
+class JournalEntry:
+    """One request as the mock saw and answered it."""
+
+    time: float
+    method: str
+    path: str
+    query: str
+    headers: dict[str, str]
+    client: str
+    status: int = 0
+    latency_ms: float = 0.0
+    retry_after: float | None = None
+    # (execution key, state, terminal) for each execution the answer showed
+    observed: tuple[tuple[str, str | None, bool | None], ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        out = {k: v for k, v in self.__dict__.items() if k != "observed"}
+        out["executions"] = [{"key": k, "state": s, "terminal": t} for k, s, t in self.observed]
+        return out
+
+
+class Journal:
+    """The most recent requests, newest last; at most `capacity` of them."""
+
+    def __init__(self, capacity: int) -> None:
+        self._entries: deque[JournalEntry] = deque(maxlen=max(1, capacity))
+
+    def add(self, entry: JournalEntry) -> None:
+        self._entries.append(entry)
+
+    def __iter__(self) -> Iterator[JournalEntry]:
+        return iter(list(self._entries))
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def select(
+        self, *, limit: int = 100, path: str | None = None, status: int | None = None
+    ) -> list[JournalEntry]:
+        chosen = [
+            e
+            for e in self._entries
+            if (path is None or path in e.path) and (status is None or e.status == status)
+        ]
+        return chosen[-limit:] if limit > 0 else []
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+@dataclass
+class ScenarioRun:
+    """One id pinned to a named scenario, and what it has answered so far."""
+
+    name: str
+    polls: int = 0
+    started: float | None = None
+    history: list[tuple[str, float]] = field(default_factory=list)
+
+    def enter(self, state: str, now: float) -> None:
+        if not self.history or self.history[-1][0] != state:
+            self.history.append((state, now))
+
+
+class MockState:
+    """All mutable state of one server process, each part capped."""
+
+    def __init__(self, *, journal_size: int = 1000, max_ids: int = 10_000) -> None:
+        self.journal = Journal(journal_size)
+        self._max_ids = max_ids
+        self._pinned: OrderedDict[str, str] = OrderedDict()
+        self._runs: OrderedDict[str, ScenarioRun] = OrderedDict()
+        self._offsets: OrderedDict[str, float] = OrderedDict()
+
+    def _cap(self, store: OrderedDict[str, Any]) -> None:
+        while len(store) > self._max_ids:
+            store.popitem(last=False)
+
+    def pin(self, key: str, scenario: str) -> None:
+        """Pin an id to a scenario from now on (its progress starts over)."""
+        self._pinned[key] = scenario
+        self._runs.pop(key, None)
+        self._cap(self._pinned)
+
+    def pinned(self, key: str) -> str | None:
+        return self._pinned.get(key)
+
+    def run(self, key: str, scenario: str) -> ScenarioRun:
+        """The progress of `key` through `scenario`, created on its first poll."""
+        current = self._runs.get(key)
+        if current is None or current.name != scenario:
+            current = self._runs[key] = ScenarioRun(scenario)
+            self._cap(self._runs)
+        self._runs.move_to_end(key)
+        return current
+
+    def advance(self, key: str, seconds: float) -> None:
+        self._offsets[key] = self._offsets.get(key, 0.0) + seconds
+        self._cap(self._offsets)
+
+    def offset(self, key: str) -> float:
+        return self._offsets.get(key, 0.0)
+
+    def reset(self) -> None:
+        self.journal.clear()
+        self._pinned.clear()
+        self._runs.clear()
+        self._offsets.clear()
+
+    def sizes(self) -> dict[str, int]:
+        return {
+            "journal": len(self.journal),
+            "pinned": len(self._pinned),
+            "scenarioRuns": len(self._runs),
+            "clockOffsets": len(self._offsets),
+        }
