@@ -35,6 +35,7 @@ from mockserver.errors import render_error, render_problem
 from mockserver.faults import load_fault_plan
 from mockserver.fixtures import load_fixtures
 from mockserver.lifecycle import Clock
+from mockserver.lint import check_servable
 from mockserver.middleware import ControlMiddleware, JournalMiddleware, render_reply
 from mockserver.reply import Reply
 from mockserver.respond import Responder
@@ -50,6 +51,8 @@ class MockServer:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        for spec in settings.specs:
+            check_servable(spec)
         self.apis: list[Api] = load_catalog(settings.specs)
         self.fixtures = load_fixtures(settings.fixtures, self.apis)
         self.clock = Clock(parse_origin(settings.clock_origin), scale=settings.time_scale)

@@ -6,6 +6,7 @@ import random
 import time
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from mockserver.extensions import Lifecycle
@@ -18,6 +19,7 @@ __all__ = [
     "human_duration",
     "pointer_get",
     "pointer_set",
+    "sort_key",
     "timeline_at",
 ]
 
@@ -72,6 +74,16 @@ def timeline_at(lifecycle: Lifecycle, rng: random.Random, created: float, now: f
         state = rng.choices(names, weights=[current.next[n] for n in names])[0]
         if started is None and lifecycle.states[state].started:
             started = entered
+
+
+def sort_key(value: Any) -> Any:
+    """A value as it sorts and compares: RFC 3339 strings as epoch seconds, others as they are."""
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+        except ValueError:
+            return value
+    return value
 
 
 def pointer_get(document: Any, pointer: str) -> Any:

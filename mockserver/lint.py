@@ -19,7 +19,7 @@ from mockserver.exceptions import SpecError
 from mockserver.extensions import EXTENSION_SCHEMAS, lifecycle_from
 from mockserver.fixtures import response_schema
 
-__all__ = ["RULES", "Finding", "check_spec"]
+__all__ = ["BLOCKING", "RULES", "Finding", "check_servable", "check_spec"]
 
 RULES: Mapping[str, str] = {
     "openapi": "the document is valid OpenAPI 3.0 (openapi-spec-validator)",
@@ -84,6 +84,20 @@ def _subschema(schema: Mapping[str, Any], pointer: str) -> Mapping[str, Any] | N
             return None
         node = (node.get("properties") or {}).get(token)
     return node
+
+
+# Findings that stop `serve`: the spec cannot be served as written. (A missing operationId or an
+# invalid example is a lint finding, but the mock can still answer.)
+BLOCKING = frozenset(
+    {"openapi", "extension-valid", "extension-unknown", "extension-refs", "error-template-valid"}
+)
+
+
+def check_servable(path: Path) -> None:
+    """Raise SpecError naming file, location and reason for the first blocking finding."""
+    for finding in check_spec(path):
+        if finding.rule in BLOCKING:
+            raise SpecError(f"{finding.rule}: {finding.message}", where=f"{finding.file}#{finding.pointer}")
 
 
 def check_spec(path: Path) -> list[Finding]:

@@ -6,7 +6,6 @@ import copy
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from openapi_schema_validator import OAS30Validator
@@ -17,7 +16,15 @@ from mockserver.errors import render_error
 from mockserver.extensions import Collection, Lifecycle, Scenario, Tree, lifecycle_from
 from mockserver.fixtures import Fixture, FixtureSet, response_schema
 from mockserver.generate import Generator, rng_for
-from mockserver.lifecycle import Clock, Timeline, apply_timeline, pointer_get, pointer_set, timeline_at
+from mockserver.lifecycle import (
+    Clock,
+    Timeline,
+    apply_timeline,
+    pointer_get,
+    pointer_set,
+    sort_key,
+    timeline_at,
+)
 from mockserver.reply import Reply
 from mockserver.scenarios import Turn, child_timeline, take_turn, timeline_of
 from mockserver.state import MockState, ScenarioRun
@@ -45,15 +52,6 @@ def _item_schema(schema: Mapping[str, Any], pointer: str) -> Mapping[str, Any]:
     return items
 
 
-def _sortable(value: Any) -> Any:
-    if isinstance(value, str):
-        try:
-            return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
-        except ValueError:
-            return value
-    return value
-
-
 @dataclass(frozen=True)
 class _Forced:
     """A scenario's turn that decides the states of this reply."""
@@ -71,16 +69,16 @@ def select_items(rules: Collection, items: list[Any], values: RequestValues) -> 
             wanted = max(pointer_get(i, rule.field) for i in items)
         if wanted is None:
             continue
-        target = _sortable(wanted)
+        target = sort_key(wanted)
         if rule.op == "eq":
-            items = [i for i in items if _sortable(pointer_get(i, rule.field)) == target]
+            items = [i for i in items if sort_key(pointer_get(i, rule.field)) == target]
         elif rule.op == "ge":
-            items = [i for i in items if _sortable(pointer_get(i, rule.field)) >= target]
+            items = [i for i in items if sort_key(pointer_get(i, rule.field)) >= target]
         else:
-            items = [i for i in items if _sortable(pointer_get(i, rule.field)) <= target]
+            items = [i for i in items if sort_key(pointer_get(i, rule.field)) <= target]
     if rules.order_by is not None:
         by = rules.order_by
-        items = sorted(items, key=lambda i: _sortable(pointer_get(i, by)), reverse=rules.descending)
+        items = sorted(items, key=lambda i: sort_key(pointer_get(i, by)), reverse=rules.descending)
     offset = int(request_value(values, rules.offset) or 0) if rules.offset else 0
     limit = request_value(values, rules.limit) if rules.limit else None
     return items[offset : offset + int(limit)] if limit is not None else items[offset:]

@@ -9,14 +9,15 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from schemathesis.core.failures import Failure
 
 from mockserver.catalog import Api, Operation
 from mockserver.extensions import Collection, Lifecycle, lifecycle_from
 from mockserver.fixtures import response_schema
-from mockserver.lifecycle import pointer_get
+from mockserver.lifecycle import pointer_get, sort_key
+from mockserver.validation import coerce
 
 __all__ = [
     "ContractViolation",
@@ -49,20 +50,37 @@ def operation_for(api: Api, case: Any) -> Operation | None:
     return next((op for op in api.operations if op.id == operation_id), None)
 
 
-def request_values(case: Any) -> dict[str, dict[str, Any]]:
-    """The case's request values by location, as `x-mock` names them."""
-    return {
+def request_values(case: Any, response: Any = None, op: Operation | None = None) -> dict[str, dict[str, Any]]:
+    """The request values by location, as `x-mock` names them: read from the request that was
+    actually sent when there is one (a generated value may serialise differently), else the case."""
+    values = {
         "path": dict(case.path_parameters or {}),
         "query": dict(case.query or {}) if isinstance(case.query, Mapping) else {},
         "header": {k: v for k, v in (case.headers or {}).items()},
     }
+    url = getattr(getattr(response, "request", None), "url", None)
+    if op is None or not isinstance(url, str):
+        return values
+    parts = urlsplit(url)
+    in_path = op.matches(parts.path)
+    if in_path is not None:
+        values["path"] = {k: unquote(v) for k, v in in_path.items()}
+    sent = parse_qs(parts.query, keep_blank_values=True)
+    query: dict[str, Any] = {}
+    for param in op.parameters:
+        if param.location == "query" and param.name in sent:
+            raw = sent[param.name]
+            if param.schema.get("type") == "array":
+                query[param.name] = [coerce(param.schema.get("items") or {}, v) for v in raw]
+            else:
+                query[param.name] = coerce(param.schema, raw[-1])
+    values["query"] = query
+    return values
 
 
 def _value(values: Mapping[str, Mapping[str, Any]], ref: str, op: Operation) -> Any:
     location, _, name = ref.partition(".")
     value = (values.get(location) or {}).get(name)
-    if location == "path" and isinstance(value, str):
-        value = unquote(value)  # Schemathesis keeps path values percent-encoded
     if value is None and (param := op.parameter(ref)) is not None:
         value = param.schema.get("default")
     return value
@@ -163,7 +181,7 @@ def semantic_checks(api: Api) -> list[Check]:
         if found is None:
             return None
         op, body = found
-        values = request_values(case)
+        values = request_values(case, response, op)
         targets: list[tuple[Any, Mapping[str, str]]] = [(body, op.rules.echo)]
         if op.rules.collection is not None and op.rules.collection.echo:
             targets += [(item, op.rules.collection.echo) for item in _items(body, op.rules.collection) or []]
@@ -187,7 +205,7 @@ def semantic_checks(api: Api) -> list[Check]:
         items = _items(body, rules)
         if items is None:
             return None
-        values = request_values(case)
+        values = request_values(case, response, op)
         if rules.limit and (limit := _value(values, rules.limit, op)) is not None and len(items) > int(limit):
             fail(
                 "list_within_limit",
@@ -197,8 +215,8 @@ def semantic_checks(api: Api) -> list[Check]:
                 f"{len(items)} items",
             )
         if rules.each:
-            wanted = _value(values, rules.each, op) or []
-            wanted = wanted if isinstance(wanted, list) else [wanted]
+            wanted = _value(values, rules.each, op)
+            wanted = [] if wanted is None else wanted if isinstance(wanted, list) else [wanted]
             pointer = next((p for p, ref in rules.echo.items() if ref == "$each"), None)
             got = [pointer_get(i, pointer) if pointer else None for i in items]
             if pointer and [str(g) for g in got] != [str(w) for w in wanted]:
@@ -209,7 +227,7 @@ def semantic_checks(api: Api) -> list[Check]:
                 continue
             for item in items:
                 got = pointer_get(item, rule.field)
-                a, b = _sortable(got), _sortable(_like(wanted, got))
+                a, b = sort_key(got), sort_key(_like(wanted, got))
                 try:
                     ok = {"eq": a == b, "ge": a >= b, "le": a <= b}[rule.op]
                 except TypeError:
@@ -223,7 +241,7 @@ def semantic_checks(api: Api) -> list[Check]:
                         got,
                     )
         if rules.order_by is not None:
-            keys = [_sortable(pointer_get(i, rules.order_by)) for i in items]
+            keys = [sort_key(pointer_get(i, rules.order_by)) for i in items]
             try:
                 ordered = keys == sorted(keys, reverse=rules.descending)
             except TypeError:
@@ -298,15 +316,6 @@ def _like(value: Any, example: Any) -> Any:
         return type(example)(value) if isinstance(example, int | float) else value
     except ValueError:
         return value
-
-
-def _sortable(value: Any) -> Any:
-    if isinstance(value, str):
-        try:
-            return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
-        except ValueError:
-            return value
-    return value
 
 
 class Probe:

@@ -16,6 +16,7 @@ from mockserver.catalog import Api, Operation, load_api
 from mockserver.errors import error_status
 from mockserver.exceptions import MockServerError
 from mockserver.fixtures import response_schema
+from mockserver.lifecycle import pointer_get, sort_key
 from mockserver.verify.checks import ContractViolation, Probe, find_lifecycles, lifecycle_view
 from mockserver.verify.contract import credential_headers, full_base_url, load_contract
 
@@ -74,6 +75,10 @@ def _documents_403_only(op: Operation, failure: Any) -> bool:
     return "401" not in op.responses and "403" in op.responses and "authorization" in str(failure).lower()
 
 
+_SAMPLES = 5  # successful requests kept per operation for the probes
+_POLLS = 6
+
+
 def _check_name(node_name: str, failure: Any) -> str:
     if isinstance(failure, ContractViolation):
         return str(failure.check_name)
@@ -112,7 +117,7 @@ def run_verify(
         root,
         {f"{op.method} {op.path}": OperationResult(f"{op.method} {op.path}") for op in api.operations},
     )
-    samples: dict[str, Any] = {}
+    samples: dict[str, dict[str, Any]] = {}
     for event in from_schema(schema).execute():
         if isinstance(event, events.FatalError):
             raise VerifyError(f"verification stopped: {event.exception}")
@@ -125,8 +130,11 @@ def run_verify(
             result.cases += 1
             interaction = recorder.interactions.get(case_id)
             response = interaction.response if interaction is not None else None
-            if response is not None and 200 <= response.status_code < 300 and label not in samples:
-                samples[label] = node.value
+            if response is not None and 200 <= response.status_code < 300:
+                found = samples.setdefault(label, {})
+                if len(found) < _SAMPLES:
+                    # distinct resources: one may be a fixture that shows little
+                    found.setdefault(repr(node.value.path_parameters), node.value)
         for case_id, checks in recorder.checks.items():
             case_node = recorder.cases.get(case_id)
             if case_node is None:
@@ -156,7 +164,7 @@ def run_verify(
     for op in api.operations:
         label = f"{op.method} {op.path}"
         if label in samples:
-            _probe(api, op, samples[label], root, headers or {}, report.operations[label])
+            _probe(api, op, list(samples[label].values()), root, headers or {}, report.operations[label])
     report.seconds = time.monotonic() - started
     return report
 
@@ -172,9 +180,11 @@ def _curl(case: Any, root: str) -> str:
 
 
 def _probe(
-    api: Api, op: Operation, case: Any, root: str, headers: Mapping[str, str], result: OperationResult
+    api: Api, op: Operation, cases: list[Any], root: str, headers: Mapping[str, str], result: OperationResult
 ) -> None:
-    """Checks that need several requests: credentials, repeated polls, pagination."""
+    """Checks that need several requests: credentials, repeated polls, pagination. Several
+    successful requests are tried, since one may hit a fixture that shows little."""
+    case = cases[0]
     secured = credential_headers(api)
     if op.security and secured:
         result.cases += 1
@@ -193,18 +203,23 @@ def _probe(
     schema = response_schema(op, next((s for s in op.responses if s.startswith("2")), "200")) or {}
     lifecycles = [(p, s, lc) for p, s, lc in find_lifecycles(schema) if p == ""]
     if lifecycles and op.rules.collection is None:
-        _probe_polls(op, case, root, headers, lifecycles[0], result)
+        for sample in cases:
+            if _probe_polls(sample, root, headers, lifecycles[0], result):
+                break
     collection = op.rules.collection
     if collection is not None and collection.limit and collection.offset and not collection.each:
-        _probe_pages(op, case, root, headers, result)
+        for sample in cases:
+            if _probe_pages(op, sample, root, headers, result):
+                break
 
 
 def _probe_polls(
-    op: Operation, case: Any, root: str, headers: Mapping[str, str], found: Any, result: OperationResult
-) -> None:
+    case: Any, root: str, headers: Mapping[str, str], found: Any, result: OperationResult
+) -> bool:
+    """Poll one resource; False when it never showed a start time (nothing to judge)."""
     _, schema, lifecycle = found
     views = []
-    for _ in range(6):
+    for _ in range(_POLLS):
         response = _send(case, root, headers)
         result.cases += 1
         if response.status_code == 200:
@@ -224,55 +239,61 @@ def _probe_polls(
         if problem:
             break
     if problem:
-        result.add(
-            CaseFailure(
-                Probe.POLLS,
-                "status regressed across polls",
-                f"expected: {problem[1]}\ngot: {problem[0]}",
-                _curl(case, root),
-            )
-        )
+        detail = f"expected: {problem[1]}\ngot: {problem[0]}"
+        result.add(CaseFailure(Probe.POLLS, "status regressed across polls", detail, _curl(case, root)))
+        return True
+    return any(v.get("start") for v in views)
 
 
 def _probe_pages(
     op: Operation, case: Any, root: str, headers: Mapping[str, str], result: OperationResult
-) -> None:
+) -> bool:
+    """Page through the unfiltered list; False when it is too short to judge."""
     rules = op.rules.collection
     assert rules is not None and rules.limit and rules.offset
     limit_name, offset_name = rules.limit.split(".", 1)[1], rules.offset.split(".", 1)[1]
     limit_param = op.parameter(rules.limit)
-    maximum = (limit_param.schema.get("maximum") if limit_param is not None else None) or 100
-    base = {k: v for k, v in (case.query or {}).items() if k not in (limit_name, offset_name)}
+    # The first 100 items (or fewer, where `limit` documents a lower maximum) are judged.
+    maximum = min(100, int((limit_param.schema.get("maximum") if limit_param is not None else None) or 100))
+    dropped = {limit_name, offset_name, *(f.param.split(".", 1)[1] for f in rules.filters)}
+    base = {k: v for k, v in (case.query or {}).items() if k not in dropped}
 
-    def page(offset: int, limit: int) -> list[Any] | None:
-        response = case.operation.Case(
+    def page(offset: int, limit: int) -> tuple[list[Any] | None, Any]:
+        paged = case.operation.Case(
             path_parameters=case.path_parameters,
             query={**base, limit_name: limit, offset_name: offset},
             headers=case.headers,
         )
-        sent = _send(response, root, headers)
+        sent = _send(paged, root, headers)
         result.cases += 1
         body = sent.json() if sent.status_code == 200 else None
         items = body if rules.at == "" else (body or {}).get(rules.at.lstrip("/"))
-        return items if isinstance(items, list) else None
+        return (items if isinstance(items, list) else None), paged
 
-    whole = page(0, int(maximum))
-    if not whole:
-        return
-    size = max(1, min(5, len(whole) // 3 or 1))
+    def fail(check: str, title: str, expected: str, got: str, paged: Any) -> None:
+        result.add(CaseFailure(check, title, f"expected: {expected}\ngot: {got}", _curl(paged, root)))
+
+    whole, first = page(0, maximum)
+    if whole is None or len(whole) < 3:
+        return False
+    if len(whole) > maximum:
+        fail("list_within_limit", "more items than limit", f"at most {maximum}", str(len(whole)), first)
+    if rules.order_by is not None:
+        keys = [sort_key(pointer_get(i, rules.order_by)) for i in whole]
+        if keys != sorted(keys, reverse=rules.descending):
+            direction = "descending" if rules.descending else "ascending"
+            fail("documented_order", f"not ordered by {rules.order_by}", direction, str(keys[:5]), first)
+    size = max(1, min(5, len(whole) // 3))
     pages: list[Any] = []
     for offset in range(0, min(len(whole), size * 4), size):
-        chunk = page(offset, size)
+        chunk, paged = page(offset, size)
         if chunk is None:
-            return
+            return True
+        if len(chunk) > size:
+            fail("list_within_limit", "more items than limit", f"at most {size}", str(len(chunk)), paged)
+            return True
         pages += chunk
     if pages != whole[: len(pages)]:
-        result.add(
-            CaseFailure(
-                Probe.PAGES,
-                "pages are not slices of one list",
-                f"expected: pages of {size} that are the first {len(pages)} items of the list\n"
-                "got: a different sequence",
-                _curl(case, root),
-            )
-        )
+        detail = f"pages of {size} that are the first {len(pages)} items of the list"
+        fail(Probe.PAGES, "pages are not slices of one list", detail, "a different sequence", first)
+    return True
