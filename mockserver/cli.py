@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import errno
+import logging
+import signal
 import socket
 import sys
 import warnings
@@ -75,6 +77,15 @@ def _parser() -> argparse.ArgumentParser:
         "--drop-rate", type=float, default=None, help="share of connections dropped mid-answer"
     )
     faults.add_argument("--fault-seed", type=int, default=None, help="seed of the fault draws (default 0)")
+    serve.add_argument("--admin-token", default=None, help="token the /__mock/ control API requires")
+    serve.add_argument(
+        "--quiet",
+        dest="access_log",
+        action="store_const",
+        const=False,
+        default=None,
+        help="no log line per request",
+    )
     serve.add_argument(
         "--journal-size", type=int, default=None, help="requests kept in the journal (default 1000)"
     )
@@ -176,12 +187,17 @@ def _serve(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     server = app.server  # type: ignore[attr-defined]
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    # uvicorn shuts down gracefully on SIGINT/SIGTERM (in-flight requests finish), then raises the
+    # signal again for the previous handler: make that a no-op so the exit code is 0.
+    for stop in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop, lambda *_: None)
     uvicorn.run(
         app,
         host=settings.host,
         port=settings.port,
         log_level="warning",
-        access_log=settings.access_log,
+        access_log=False,  # one line per request comes from the journal middleware
         loop="uvloop",
         http="httptools",
     )

@@ -28,6 +28,7 @@ PROBLEMS: Mapping[str, tuple[int, str]] = {
     "response-invalid": (500, "The mock's response broke the spec (fail closed)"),
     "mock-failure": (500, "The mock failed"),
     "bad-request": (400, "The request could not be read"),
+    "admin-token-required": (401, "The control API needs the admin token"),
 }
 
 _DEFAULT_STATUSES: Mapping[str, tuple[str, ...]] = {

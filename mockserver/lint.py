@@ -108,6 +108,10 @@ def check_spec(path: Path) -> list[Finding]:
     """
     file = str(path)
     document = load_document(path)
+    version = str(document.get("openapi", ""))
+    if not version.startswith("3.0"):
+        message = f"openapi version {version or 'missing'!r} is not served: Connexion 3 loads 3.0.x only"
+        return [Finding(file, "/openapi", "openapi", message)]
     try:
         resolved = resolve_refs(document, where=file)
     except SpecError as error:

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
+import logging
+import os
+import sys
 import time
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
@@ -34,6 +38,23 @@ def render_reply(reply: Reply) -> Response:
     if entry is not None and reply.observed:
         entry.observed = reply.observed
     return Response(body, reply.status, dict(reply.headers), media_type=reply.media_type)
+
+
+_LOG = logging.getLogger("mockserver.access")
+_COLOURS = {2: "32", 3: "36", 4: "33", 5: "31"}
+
+
+def _colour() -> bool:
+    return sys.stderr.isatty() and "NO_COLOR" not in os.environ
+
+
+def _access_line(entry: JournalEntry) -> str:
+    """One line per request: method, path (and query), status, milliseconds."""
+    target = entry.path + (f"?{entry.query}" if entry.query else "")
+    status = str(entry.status)
+    if _colour():
+        status = f"\033[{_COLOURS.get(entry.status // 100, '0')}m{status}\033[0m"
+    return f"{entry.method} {target} {status} {entry.latency_ms:.1f}ms"
 
 
 class JournalMiddleware:
@@ -78,6 +99,8 @@ class JournalMiddleware:
             entry.latency_ms = round((time.perf_counter() - started) * 1000, 3)
             self.server.responder.state.journal.add(entry)
             CURRENT_ENTRY.reset(token)
+            if self.server.settings.access_log:
+                _LOG.info(_access_line(entry))
 
 
 class ControlMiddleware:
@@ -91,6 +114,14 @@ class ControlMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        token = self.server.settings.admin_token
+        path = scope["path"]
+        if token and path.startswith("/__mock/") and not path.startswith("/__mock/docs/"):
+            given = next((v for k, v in scope["headers"] if k == b"x-mock-admin-token"), b"")
+            if not hmac.compare_digest(given, token.encode()):
+                detail = "send the token given to --admin-token in the X-Mock-Admin-Token header"
+                await render_reply(render_problem("admin-token-required", detail))(scope, receive, send)
+                return
         found = self.server.find(scope["method"], scope["path"])
         raw = next((v for k, v in scope["headers"] if k == b"prefer"), None)
         prefer = Prefer()

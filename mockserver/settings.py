@@ -16,6 +16,7 @@ from mockserver.exceptions import ConfigError
 __all__ = ["Settings", "default_fixture_dir", "default_spec_dir", "parse_origin"]
 
 _PROJECT = Path(__file__).resolve().parent.parent
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 def default_spec_dir() -> Path:
@@ -54,6 +55,7 @@ class Settings:
     error_status: int = 500
     drop_rate: float = 0.0
     fault_seed: int = 0
+    admin_token: str | None = None
 
     @classmethod
     def from_sources(cls, flags: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> Settings:
@@ -73,6 +75,11 @@ class Settings:
             directory = default_spec_dir()
             settings = replace(settings, specs=tuple(sorted(directory.glob("*.yaml"))))
         parse_origin(settings.clock_origin)
+        if settings.host not in _LOOPBACK and not settings.admin_token:
+            raise ConfigError(
+                f"--host {settings.host} reaches beyond this machine: then the control API needs"
+                " --admin-token"
+            )
         if settings.time_scale <= 0:
             raise ConfigError(f"time scale must be above 0, got {settings.time_scale}")
         return settings
