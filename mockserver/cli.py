@@ -77,6 +77,11 @@ def _parser() -> argparse.ArgumentParser:
         "--drop-rate", type=float, default=None, help="share of connections dropped mid-answer"
     )
     faults.add_argument("--fault-seed", type=int, default=None, help="seed of the fault draws (default 0)")
+    tls = serve.add_argument_group("HTTPS")
+    tls.add_argument("--tls", action="store_true", help="serve HTTPS with a generated localhost certificate")
+    tls.add_argument("--cert", type=Path, default=None, help="your certificate (PEM); implies HTTPS")
+    tls.add_argument("--key", type=Path, default=None, help="the private key of --cert (PEM)")
+    tls.add_argument("--tls-dir", type=Path, default=None, help="where the generated CA and certificate live")
     serve.add_argument("--admin-token", default=None, help="token the /__mock/ control API requires")
     serve.add_argument(
         "--quiet",
@@ -166,7 +171,8 @@ def _serve(args: argparse.Namespace) -> int:
     from mockserver.app import create_app
     from mockserver.settings import Settings
 
-    flags = {k: v for k, v in vars(args).items() if k != "command"}
+    tls_args = ("tls", "cert", "key", "tls_dir")
+    flags = {k: v for k, v in vars(args).items() if k != "command" and k not in tls_args}
     flags["specs"] = tuple(args.specs) or None
     flags["tokens"] = tuple(args.tokens) if args.tokens else None
     settings = Settings.from_sources(flags)
@@ -182,11 +188,25 @@ def _serve(args: argparse.Namespace) -> int:
             f"mockserver: warning: bound to {settings.host}, reachable beyond this machine",
             file=sys.stderr,
         )
+    server = app.server  # type: ignore[attr-defined]
+    ssl: dict[str, str] = {}
+    scheme = "http"
+    if args.tls or args.cert:
+        from mockserver.tls import TlsFiles, default_tls_dir, ensure_localhost_cert, trust_hint
+
+        if args.cert:
+            if not args.key or not args.cert.is_file() or not args.key.is_file():
+                return _fail("--cert needs an existing certificate file and --key its private key file")
+            files = TlsFiles(args.cert, args.key, None)
+        else:
+            files = ensure_localhost_cert(args.tls_dir or default_tls_dir())
+        ssl = {"ssl_certfile": str(files.cert), "ssl_keyfile": str(files.key)}
+        scheme = "https"
+        print(f"mockserver: {trust_hint(files)}", file=sys.stderr)
     print(
-        f"mockserver: serving {len(settings.specs)} APIs on http://{settings.host}:{settings.port}/",
+        f"mockserver: serving {len(settings.specs)} APIs on {scheme}://{settings.host}:{settings.port}/",
         file=sys.stderr,
     )
-    server = app.server  # type: ignore[attr-defined]
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     # uvicorn shuts down gracefully on SIGINT/SIGTERM (in-flight requests finish), then raises the
     # signal again for the previous handler: make that a no-op so the exit code is 0.
@@ -198,6 +218,7 @@ def _serve(args: argparse.Namespace) -> int:
         port=settings.port,
         log_level="warning",
         access_log=False,  # one line per request comes from the journal middleware
+        **ssl,  # type: ignore[arg-type]
         loop="uvloop",
         http="httptools",
     )

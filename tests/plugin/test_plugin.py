@@ -1,0 +1,55 @@
+"""The pytest plugin as a client developer uses it: `mock_server`, reset, scenarios per test."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from mockserver.pytest_plugin import MockServerHandle
+
+AUTH = {"Authorization": "Bearer test-token"}
+
+
+def _poll_until_done(base_url: str, flow_id: int) -> list[str]:
+    """The loop a user writes (kept tiny here)."""
+    seen = []
+    for _ in range(20):
+        status = httpx.get(f"{base_url}/rest/v1/executions/{flow_id}", headers=AUTH).json()["status"]
+        seen.append(status)
+        if status != "running":
+            break
+    return seen
+
+
+def test_my_poller_sees_the_pinned_story(mock_server: MockServerHandle) -> None:
+    assert _poll_until_done(mock_server.base_url, 9002) == ["running"] * 3 + ["error"]
+    assert len(mock_server.journal(path="/rest/v1/executions/9002")) == 4
+
+
+def test_each_test_starts_from_a_reset_mock(mock_server: MockServerHandle) -> None:
+    assert mock_server.journal() == []
+    assert _poll_until_done(mock_server.base_url, 9002)[0] == "running"
+
+
+@pytest.mark.mock_scenario(
+    api="etlworks", operation="getFlowStatus", params={"flowId": 77}, scenario="warns-after-2-polls"
+)
+def test_a_marker_pins_any_id_to_a_scenario(mock_server: MockServerHandle) -> None:
+    assert _poll_until_done(mock_server.base_url, 77) == ["running", "running", "warning"]
+    report = mock_server.polls()
+    assert report[0]["stoppedWhenTerminal"] is True and report[0]["polls"] == 3
+
+
+def test_pytester_runs_a_user_suite_with_the_plugin(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import httpx
+
+        def test_user_poller(mock_server):
+            body = httpx.get(mock_server.url("/rest/v1/executions/9001"),
+                             headers={"Authorization": "Bearer t"}).json()
+            assert body["status"] == "running"
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
