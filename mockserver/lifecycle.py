@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import random
 import time
 from collections.abc import Mapping, MutableMapping
@@ -19,8 +20,10 @@ __all__ = [
     "human_duration",
     "pointer_get",
     "pointer_set",
+    "schedule",
     "sort_key",
     "timeline_at",
+    "timeline_from",
 ]
 
 
@@ -57,23 +60,39 @@ class Timeline:
     updated: float
 
 
-def timeline_at(lifecycle: Lifecycle, rng: random.Random, created: float, now: float) -> Timeline:
-    """Walk the lifecycle from `created` up to `now`, drawing durations and branches from `rng`."""
-    state = lifecycle.initial
-    entered = created
-    started = created if lifecycle.states[state].started else None
-    while True:
+Schedule = tuple[tuple[str, float], ...]
+"""A resource's whole story: each state and the moment (epoch seconds) it is entered."""
+
+_MAX_TRANSITIONS = 64  # a lifecycle with cycles (Runnable <-> Suspended) stops moving after this
+
+
+def schedule(lifecycle: Lifecycle, rng: random.Random, created: float) -> Schedule:
+    """Draw the whole story once, from `created` to a terminal state, from `rng`."""
+    state, entered = lifecycle.initial, created
+    story = [(state, entered)]
+    for _ in range(_MAX_TRANSITIONS):
         current = lifecycle.states[state]
         if current.terminal:
-            return Timeline(state, created, started, entered, entered)
-        lasts = rng.uniform(*current.lasts)
-        if entered + lasts > now:
-            return Timeline(state, created, started, None, entered)
-        entered += lasts
+            break
+        entered += rng.uniform(*current.lasts)
         names = list(current.next)
         state = rng.choices(names, weights=[current.next[n] for n in names])[0]
-        if started is None and lifecycle.states[state].started:
-            started = entered
+        story.append((state, entered))
+    return tuple(story)
+
+
+def timeline_from(lifecycle: Lifecycle, story: Schedule, now: float) -> Timeline:
+    """Where a story stands at `now` (before its start it is in its first state)."""
+    index = max(0, bisect.bisect_right([moment for _, moment in story], now) - 1)
+    state, entered = story[index]
+    started = next((t for s, t in story[: index + 1] if lifecycle.states[s].started), None)
+    ended = entered if lifecycle.states[state].terminal else None
+    return Timeline(state, story[0][1], started, ended, entered)
+
+
+def timeline_at(lifecycle: Lifecycle, rng: random.Random, created: float, now: float) -> Timeline:
+    """Where a resource created at `created` stands at `now`, its story drawn from `rng`."""
+    return timeline_from(lifecycle, schedule(lifecycle, rng, created), now)
 
 
 def sort_key(value: Any) -> Any:

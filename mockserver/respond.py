@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,12 +18,14 @@ from mockserver.fixtures import Fixture, FixtureSet, response_schema
 from mockserver.generate import Generator, rng_for
 from mockserver.lifecycle import (
     Clock,
+    Schedule,
     Timeline,
     apply_timeline,
     pointer_get,
     pointer_set,
+    schedule,
     sort_key,
-    timeline_at,
+    timeline_from,
 )
 from mockserver.reply import Reply
 from mockserver.scenarios import Turn, child_timeline, take_turn, timeline_of
@@ -61,24 +63,36 @@ class _Forced:
     turn: Turn
 
 
-def select_items(rules: Collection, items: list[Any], values: RequestValues) -> list[Any]:
-    """Apply a list's filters, documented order and pagination to its items."""
+def select_items(
+    rules: Collection,
+    items: list[Any],
+    values: RequestValues,
+    get: Callable[[Any, str], Any] = pointer_get,
+) -> list[Any]:
+    """Apply a list's filters, documented order and pagination to its items (`get` reads a field)."""
     for rule in rules.filters:
         wanted = request_value(values, rule.param)
         if wanted is None and rule.absent == "max" and items:
-            wanted = max(pointer_get(i, rule.field) for i in items)
+            present = [v for v in (get(i, rule.field) for i in items) if v is not None]
+            wanted = max(present) if present else None
         if wanted is None:
             continue
         target = sort_key(wanted)
+        field = rule.field
         if rule.op == "eq":
-            items = [i for i in items if sort_key(pointer_get(i, rule.field)) == target]
+            items = [i for i in items if sort_key(get(i, field)) == target]
         elif rule.op == "ge":
-            items = [i for i in items if sort_key(pointer_get(i, rule.field)) >= target]
+            items = [i for i in items if (v := sort_key(get(i, field))) is not None and v >= target]
         else:
-            items = [i for i in items if sort_key(pointer_get(i, rule.field)) <= target]
+            items = [i for i in items if (v := sort_key(get(i, field))) is not None and v <= target]
     if rules.order_by is not None:
         by = rules.order_by
-        items = sorted(items, key=lambda i: sort_key(pointer_get(i, by)), reverse=rules.descending)
+
+        def order(item: Any) -> tuple[bool, Any]:
+            value = sort_key(get(item, by))
+            return (value is not None, value) if rules.descending else (value is None, value)
+
+        items = sorted(items, key=order, reverse=rules.descending)
     offset = int(request_value(values, rules.offset) or 0) if rules.offset else 0
     limit = request_value(values, rules.limit) if rules.limit else None
     return items[offset : offset + int(limit)] if limit is not None else items[offset:]
@@ -253,6 +267,12 @@ class Responder:
             self._cache.popitem(last=False)
         return value
 
+    def _story(self, lifecycle: Lifecycle, parts: tuple[Any, ...], created: float | None) -> Schedule:
+        rng = rng_for(*parts, "timeline")
+        if created is None:
+            created = self.clock.origin - rng.uniform(*lifecycle.started_ago)
+        return schedule(lifecycle, rng, created)
+
     def _resource(
         self,
         schema: Mapping[str, Any],
@@ -261,22 +281,22 @@ class Responder:
         created: float | None = None,
         *,
         base: Any = None,
+        story: Schedule | None = None,
         timeline: Timeline | None = None,
     ) -> Any:
         """One generated resource; its lifecycle follows the clock (or a scenario's `timeline`)."""
-        if base is None:
-            base = self._cached(
-                ("base", *parts),
-                lambda: self.generator.generate(schema, rng_for(*parts), now=self.clock.origin),
-            )
-        body = copy.deepcopy(base)
         lifecycle = self._lifecycle(schema)
+        if base is None:
+
+            def make() -> tuple[Any, Schedule | None]:
+                body = self.generator.generate(schema, rng_for(*parts), now=self.clock.origin)
+                return body, (self._story(lifecycle, parts, created) if lifecycle is not None else None)
+
+            base, story = self._cached(("base", *parts), make)
+        body = copy.deepcopy(base)
         if lifecycle is not None and isinstance(body, dict):
             if timeline is None:
-                rng = rng_for(*parts, "timeline")
-                if created is None:
-                    created = self.clock.origin - rng.uniform(*lifecycle.started_ago)
-                timeline = timeline_at(lifecycle, rng, created, now)
+                timeline = timeline_from(lifecycle, story or self._story(lifecycle, parts, created), now)
             apply_timeline(body, schema, lifecycle, timeline)
         return body
 
@@ -352,28 +372,55 @@ class Responder:
                 items.append(item)
             return items
 
-        def make_all() -> list[tuple[int, float]]:
-            rng = rng_for(*parts, "collection")
-            count = rng.randint(*rules.size)
-            return [(i, self.clock.origin - rng.uniform(0, rules.window)) for i in range(count)]
+        lifecycle = self._lifecycle(item_schema)
 
-        items = []
+        def make_all() -> list[tuple[tuple[Any, ...], float, Any, Schedule | None]]:
+            # One cache entry for the whole collection: its members' bodies and stories.
+            rng = rng_for(*parts, "collection")
+            members = []
+            for index in range(rng.randint(*rules.size)):
+                created = self.clock.origin - rng.uniform(0, rules.window)
+                item_parts = (*parts, index)
+                body = self.generator.generate(item_schema, rng_for(*item_parts), now=self.clock.origin)
+                story = self._story(lifecycle, item_parts, created) if lifecycle is not None else None
+                members.append((item_parts, created, body, story))
+            return members
+
         members = self._cached(("collection", *parts), make_all)
-        by_id: dict[int, tuple[int, float]] = {}
-        for index, created in members:
-            item = self._resource(item_schema, (*parts, index), now, created)
-            if not self._echo(item, item_schema, rules.echo, values, None):
-                return None
-            items.append(item)
-            by_id[id(item)] = (index, created)
-        selected = select_items(rules, items, values)
-        if forced is not None and selected:
-            # A scenario tells the story of the newest item the request can see.
-            index, created = by_id[id(selected[0])]
-            timeline = self._forced_timeline(item_schema, forced)
-            selected[0] = self._resource(item_schema, (*parts, index), now, created, timeline=timeline)
-            self._echo(selected[0], item_schema, rules.echo, values, None)
-        return selected
+        if members and not self._echo(copy.deepcopy(members[0][2]), item_schema, rules.echo, values, None):
+            return None
+        views = [
+            (member, timeline_from(lifecycle, member[3], now) if lifecycle and member[3] else None)
+            for member in members
+        ]
+
+        def read(view: Any, pointer: str) -> Any:
+            (_, _, body, _), timeline = view
+            if lifecycle is not None and timeline is not None:
+                if pointer == lifecycle.field:
+                    return timeline.state
+                for field, moment in (
+                    (lifecycle.created, timeline.created),
+                    (lifecycle.start, timeline.started),
+                    (lifecycle.end, timeline.ended),
+                    (lifecycle.updated, timeline.updated),
+                ):
+                    if pointer == field:
+                        return moment
+            return pointer_get(body, pointer)
+
+        selected = select_items(rules, views, values, read)
+        page = []
+        for position, ((item_parts, created, body, story), timeline) in enumerate(selected):
+            if forced is not None and position == 0:
+                # A scenario tells the story of the newest item the request can see.
+                timeline = self._forced_timeline(item_schema, forced)
+            item = self._resource(
+                item_schema, item_parts, now, created, base=body, story=story, timeline=timeline
+            )
+            self._echo(item, item_schema, rules.echo, values, None)
+            page.append(item)
+        return page
 
     def _pinned_turn(self, op: Operation, key: str) -> _Forced | None:
         name = self.state.pinned(key)
