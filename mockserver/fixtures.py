@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 from openapi_schema_validator import OAS30Validator
 
-from mockserver.catalog import Api, Operation
+from mockserver.catalog import YAML_LOADER, Api, Operation
 from mockserver.exceptions import FixtureError
 
 __all__ = ["Fixture", "FixtureSet", "load_fixtures", "response_schema"]
@@ -107,7 +107,7 @@ def _examples(op: Operation, status: int) -> Mapping[str, Any]:
 
 
 def _record_lines(text: str) -> list[int]:
-    node = yaml.compose(text)
+    node = yaml.compose(text, Loader=YAML_LOADER)
     if node is None or not isinstance(node, yaml.SequenceNode):
         return []
     return [item.start_mark.line + 1 for item in node.value]
@@ -116,7 +116,7 @@ def _record_lines(text: str) -> list[int]:
 def _load_file(path: Path, api: Api) -> list[Fixture]:
     try:
         text = path.read_text(encoding="utf-8")
-        records = yaml.safe_load(text)
+        records = yaml.load(text, Loader=YAML_LOADER)
         lines = _record_lines(text)
     except (OSError, UnicodeDecodeError) as exc:
         raise FixtureError(f"cannot read: {exc}", where=str(path)) from None
