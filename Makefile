@@ -26,5 +26,8 @@ test: check
 	$(BIN)/mockserver lint
 	$(BIN)/pytest
 
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .schemathesis
