@@ -20,6 +20,13 @@ import orjson
 from connexion import AsyncApp, request
 from connexion.exceptions import NonConformingResponse, ProblemException
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
+from connexion.middleware.context import ContextMiddleware
+from connexion.middleware.exceptions import ExceptionMiddleware
+from connexion.middleware.request_validation import RequestValidationMiddleware
+from connexion.middleware.response_validation import ResponseValidationMiddleware
+from connexion.middleware.routing import RoutingMiddleware
+from connexion.middleware.security import SecurityMiddleware
+from connexion.middleware.server_error import ServerErrorMiddleware
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
 from starlette.exceptions import HTTPException
@@ -216,10 +223,25 @@ class _OperationResolver(Resolver):  # type: ignore[misc]
         return self.server.handler(self.api, self.api.operation(operation_id))
 
 
+# Connexion's default stack minus its Swagger UI middleware (docs.py serves the UI at uniform
+# paths, and that middleware would route every request once more) and its lifespan middleware
+# (the mock has no startup or shutdown hooks). Order as in connexion.middleware.main.
+MIDDLEWARES = [
+    ServerErrorMiddleware,
+    ExceptionMiddleware,
+    RoutingMiddleware,
+    SecurityMiddleware,
+    RequestValidationMiddleware,
+    ResponseValidationMiddleware,
+    ContextMiddleware,
+]
+
+
 def _connexion_app(server: MockServer) -> AsyncApp:
     settings = server.settings
     app = AsyncApp(
         __name__,
+        middlewares=MIDDLEWARES,
         security_map=security_map(settings.tokens or None),
         validator_map={"parameter": SpecParameterValidator},
         swagger_ui_options=SwaggerUIOptions(swagger_ui=False, serve_spec=False),
