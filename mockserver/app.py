@@ -50,7 +50,7 @@ from mockserver.settings import Settings, parse_origin
 from mockserver.state import MockState
 from mockserver.validation import SpecParameterValidator, coerce, path_parameter_problem, security_map
 
-__all__ = ["MockServer", "create_app"]
+__all__ = ["MockServer", "create_app", "create_app_from_environ"]
 
 
 class MockServer:
@@ -271,6 +271,11 @@ def _connexion_app(server: MockServer) -> AsyncApp:
     for exc_type in (ProblemException, HTTPException, PreferError, Exception):
         app.add_error_handler(exc_type, on_error)
     return app
+
+
+def create_app_from_environ() -> ASGIApp:
+    """The app of one worker process, from the `MOCKSERVER_*` variables its parent set."""
+    return create_app(Settings.from_sources({}))
 
 
 def create_app(settings: Settings) -> ASGIApp:

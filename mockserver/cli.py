@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import errno
 import logging
+import os
 import signal
 import socket
 import sys
 import warnings
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from mockserver import __version__
@@ -82,6 +84,9 @@ def _parser() -> argparse.ArgumentParser:
     tls.add_argument("--cert", type=Path, default=None, help="your certificate (PEM); implies HTTPS")
     tls.add_argument("--key", type=Path, default=None, help="the private key of --cert (PEM)")
     tls.add_argument("--tls-dir", type=Path, default=None, help="where the generated CA and certificate live")
+    serve.add_argument(
+        "--workers", type=int, default=None, help="worker processes (same answers from each; default 1)"
+    )
     serve.add_argument("--admin-token", default=None, help="token the /__mock/ control API requires")
     serve.add_argument(
         "--quiet",
@@ -169,7 +174,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from mockserver.app import create_app
-    from mockserver.settings import Settings
+    from mockserver.settings import Settings, parse_origin, to_environ
 
     tls_args = ("tls", "cert", "key", "tls_dir")
     flags = {k: v for k, v in vars(args).items() if k != "command" and k not in tls_args}
@@ -212,6 +217,24 @@ def _serve(args: argparse.Namespace) -> int:
     # signal again for the previous handler: make that a no-op so the exit code is 0.
     for stop in (signal.SIGINT, signal.SIGTERM):
         signal.signal(stop, lambda *_: None)
+    if settings.workers > 1:
+        # Every worker rebuilds the same settings; the clock origin is fixed once, here, so all
+        # workers place every timeline at the same moment. Journal and scenarios are per worker.
+        origin = repr(parse_origin(settings.clock_origin))
+        os.environ.update(to_environ(replace(settings, clock_origin=origin)))
+        uvicorn.run(
+            "mockserver.app:create_app_from_environ",
+            factory=True,
+            workers=settings.workers,
+            host=settings.host,
+            port=settings.port,
+            log_level="warning",
+            access_log=False,
+            **ssl,  # type: ignore[arg-type]
+            loop="uvloop",
+            http="httptools",
+        )
+        return 0
     uvicorn.run(
         app,
         host=settings.host,

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import copy
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from openapi_schema_validator import OAS30Validator
 
 from mockserver.catalog import Api, Operation
@@ -52,6 +52,11 @@ def _subschema(schema: Mapping[str, Any], pointer: str) -> Mapping[str, Any]:
 def _item_schema(schema: Mapping[str, Any], pointer: str) -> Mapping[str, Any]:
     items: Mapping[str, Any] = _subschema(schema, pointer).get("items") or {}
     return items
+
+
+def _copy(document: Any) -> Any:
+    """A deep copy of JSON data (bodies hold only JSON types; orjson is ~7x faster than deepcopy)."""
+    return orjson.loads(orjson.dumps(document))
 
 
 @dataclass(frozen=True)
@@ -202,7 +207,7 @@ class Responder:
         return Reply(reply.status, reply.body, headers, reply.media_type, observed=((key, None, None),))
 
     def _fixture_reply(self, op: Operation, fixture: Fixture, values: RequestValues) -> Reply:
-        body = copy.deepcopy(fixture.body)
+        body = _copy(fixture.body)
         listing = op.rules.collection
         if listing is not None and listing.each is None and fixture.status < 300:
             # A fixture gives the collection; the list's own rules still apply to it.
@@ -242,7 +247,7 @@ class Responder:
         for content in (op.responses[status].get("content") or {}).values():
             examples = content.get("examples") or {}
             if name in examples:
-                return Reply(int(status), copy.deepcopy(examples[name].get("value")))
+                return Reply(int(status), _copy(examples[name].get("value")))
             raise PreferError(
                 f"example={name!r}: {op.id} {status} has examples {', '.join(examples) or '(none)'}"
             )
@@ -293,7 +298,7 @@ class Responder:
                 return body, (self._story(lifecycle, parts, created) if lifecycle is not None else None)
 
             base, story = self._cached(("base", *parts), make)
-        body = copy.deepcopy(base)
+        body = _copy(base)
         if lifecycle is not None and isinstance(body, dict):
             if timeline is None:
                 timeline = timeline_from(lifecycle, story or self._story(lifecycle, parts, created), now)
@@ -387,7 +392,7 @@ class Responder:
             return members
 
         members = self._cached(("collection", *parts), make_all)
-        if members and not self._echo(copy.deepcopy(members[0][2]), item_schema, rules.echo, values, None):
+        if members and not self._echo(_copy(members[0][2]), item_schema, rules.echo, values, None):
             return None
         views = [
             (member, timeline_from(lifecycle, member[3], now) if lifecycle and member[3] else None)

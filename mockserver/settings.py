@@ -13,7 +13,7 @@ from typing import Any
 
 from mockserver.exceptions import ConfigError
 
-__all__ = ["Settings", "default_fixture_dir", "default_spec_dir", "parse_origin"]
+__all__ = ["Settings", "default_fixture_dir", "default_spec_dir", "parse_origin", "to_environ"]
 
 _PROJECT = Path(__file__).resolve().parent.parent
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -56,6 +56,7 @@ class Settings:
     drop_rate: float = 0.0
     fault_seed: int = 0
     admin_token: str | None = None
+    workers: int = 1
 
     @classmethod
     def from_sources(cls, flags: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> Settings:
@@ -83,6 +84,23 @@ class Settings:
         if settings.time_scale <= 0:
             raise ConfigError(f"time scale must be above 0, got {settings.time_scale}")
         return settings
+
+
+def to_environ(settings: Settings) -> dict[str, str]:
+    """The settings as `MOCKSERVER_*` variables, so worker processes rebuild the same ones."""
+    out = {}
+    for f in fields(Settings):
+        value = getattr(settings, f.name)
+        if value is None:
+            continue
+        if isinstance(value, tuple):
+            text = ",".join(str(v) for v in value)
+        elif isinstance(value, bool):
+            text = "true" if value else "false"
+        else:
+            text = str(value)
+        out[f"MOCKSERVER_{f.name.upper()}"] = text
+    return out
 
 
 def parse_origin(value: str, now: float | None = None) -> float:

@@ -127,3 +127,19 @@ def test_sixth_api_spec_lints_clean() -> None:
         timeout=60,
     )
     assert result.returncode == 0, result.stdout
+
+
+def test_workers_give_identical_answers(tmp_path: Path) -> None:
+    # Origin "now" is fixed once by the parent; mock time nearly frozen so no run moves mid-test.
+    server = start_server("--workers", "2", "--clock-origin", "now", "--time-scale", "0.001", tmp=tmp_path)
+    try:
+        path = "/v1/spaces/acme/projects/web/workflowRuns/0f8fad5b-d9cb-469f-a165-70867728950e"
+        bodies = []
+        for _ in range(30):  # a fresh connection each time, so both workers answer
+            with httpx.Client(base_url=server.base_url) as client:
+                bodies.append(client.get(path, headers=CREDENTIALS["codecatalyst"]).json())
+        children = Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children").read_text().split()
+    finally:
+        server.stop()
+    assert len(children) >= 2, "uvicorn runs one process per worker"
+    assert all(body == bodies[0] for body in bodies)
