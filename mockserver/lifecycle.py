@@ -22,6 +22,7 @@ __all__ = [
     "pointer_set",
     "schedule",
     "sort_key",
+    "subschema",
     "timeline_at",
     "timeline_from",
 ]
@@ -129,7 +130,8 @@ def _pointer_delete(document: MutableMapping[str, Any], pointer: str) -> None:
         parent.pop(tokens[-1], None)
 
 
-def _subschema(schema: Mapping[str, Any], pointer: str) -> Mapping[str, Any]:
+def subschema(schema: Mapping[str, Any], pointer: str) -> Mapping[str, Any]:
+    """The schema of the property a pointer names (`{}` when the schema does not declare it)."""
     node = schema
     for token in pointer.split("/")[1:]:
         node = (node.get("properties") or {}).get(token) or {}
@@ -153,7 +155,7 @@ def apply_timeline(
     ):
         if pointer is None:
             continue
-        sub = _subschema(schema, pointer)
+        sub = subschema(schema, pointer)
         if moment is not None:
             unit = sub.get("x-time", "rfc3339")
             pointer_set(body, pointer, format_time(moment, unit))
@@ -163,7 +165,7 @@ def apply_timeline(
         if timeline.started is not None and timeline.ended is not None:
             pointer_set(body, lifecycle.duration, human_duration(timeline.ended - timeline.started))
         else:
-            _unset(body, schema, lifecycle, lifecycle.duration, _subschema(schema, lifecycle.duration))
+            _unset(body, schema, lifecycle, lifecycle.duration, subschema(schema, lifecycle.duration))
     for pattern, states in lifecycle.cascade.items():
         if timeline.state in states:
             _set_each(body, pattern.split("/")[1:], states[timeline.state])
@@ -171,7 +173,7 @@ def apply_timeline(
     if not terminal:
         hidden += lifecycle.terminal_only
     for pointer in hidden:
-        _unset(body, schema, lifecycle, pointer, _subschema(schema, pointer))
+        _unset(body, schema, lifecycle, pointer, subschema(schema, pointer))
 
 
 def _set_each(node: Any, tokens: list[str], value: Any) -> None:

@@ -25,6 +25,7 @@ from mockserver.lifecycle import (
     pointer_set,
     schedule,
     sort_key,
+    subschema,
     timeline_from,
 )
 from mockserver.reply import Reply
@@ -42,15 +43,8 @@ def request_value(values: RequestValues, ref: str) -> Any:
     return (values.get(location) or {}).get(name)
 
 
-def _subschema(schema: Mapping[str, Any], pointer: str) -> Mapping[str, Any]:
-    node = schema
-    for token in pointer.split("/")[1:]:
-        node = (node.get("properties") or {}).get(token) or {}
-    return node
-
-
 def _item_schema(schema: Mapping[str, Any], pointer: str) -> Mapping[str, Any]:
-    items: Mapping[str, Any] = _subschema(schema, pointer).get("items") or {}
+    items: Mapping[str, Any] = subschema(schema, pointer).get("items") or {}
     return items
 
 
@@ -445,7 +439,7 @@ class Responder:
             value = each if ref == "$each" else request_value(values, ref)
             if value is None:  # an optional parameter left out echoes nothing
                 continue
-            if not self._fits(_subschema(schema, pointer), value):
+            if not self._fits(subschema(schema, pointer), value):
                 return False
             pointer_set(item, pointer, value)
         return True

@@ -62,13 +62,19 @@ class RunningServer:
 
 
 def start_server(*args: str, tmp: Path, env: dict[str, str] | None = None) -> RunningServer:
+    """`python -m mockserver serve ARGS` on a free loopback port, once it answers `/`."""
+    return launch("mockserver", "serve", *args, tmp=tmp, env=env)
+
+
+def launch(module: str, *args: str, tmp: Path, env: dict[str, str] | None = None) -> RunningServer:
+    """`python -m MODULE ARGS --port P` on a free loopback port, once it answers `/`."""
     port = free_port()
-    log = tmp / f"server-{port}.log"
+    log = tmp / f"{module.rsplit('.', 1)[-1]}-{port}.log"
     environment = {k: v for k, v in os.environ.items() if not k.startswith("MOCKSERVER_")}
     environment.update(env or {})
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "mockserver", "serve", "--port", str(port), *args],
+            [sys.executable, "-m", module, *args, "--port", str(port)],
             cwd=ROOT,
             stdout=out,
             stderr=subprocess.STDOUT,

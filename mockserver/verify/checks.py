@@ -16,7 +16,7 @@ from schemathesis.core.failures import Failure
 from mockserver.catalog import Api, Operation
 from mockserver.extensions import Collection, Lifecycle, lifecycle_from
 from mockserver.fixtures import response_schema
-from mockserver.lifecycle import pointer_get, sort_key
+from mockserver.lifecycle import pointer_get, sort_key, subschema
 from mockserver.validation import coerce
 
 __all__ = [
@@ -105,13 +105,6 @@ def _timestamp(value: Any, unit: str) -> float | None:
     return None
 
 
-def _subschema(schema: Mapping[str, Any], pointer: str) -> Mapping[str, Any]:
-    node = schema
-    for token in pointer.split("/")[1:]:
-        node = (node.get("properties") or {}).get(token) or {}
-    return node
-
-
 def find_lifecycles(
     schema: Mapping[str, Any], pointer: str = ""
 ) -> list[tuple[str, Mapping[str, Any], Lifecycle]]:
@@ -145,7 +138,7 @@ def lifecycle_view(
     for key in ("created", "start", "end"):
         pointer = getattr(lifecycle, key)
         if pointer is not None:
-            unit = _subschema(schema, pointer).get("x-time", "rfc3339")
+            unit = subschema(schema, pointer).get("x-time", "rfc3339")
             times[key] = _timestamp(pointer_get(resource, pointer), unit)
     known = state in lifecycle.states
     return {"state": state, "known": known, "terminal": known and lifecycle.states[state].terminal, **times}

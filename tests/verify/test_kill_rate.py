@@ -7,17 +7,14 @@ The same verify run against the fake with nothing broken, and against `mockserve
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.conftest import CREDENTIALS, ROOT, SLUGS, SPECS, RunningServer, free_port, start_server
+from tests.conftest import CREDENTIALS, ROOT, SLUGS, SPECS, RunningServer, launch, start_server
 from tests.verify.fake import BREAKAGES, NONE
 
 pytestmark = pytest.mark.verify
@@ -28,29 +25,7 @@ SEED = 1
 
 def start_fake(breakage: str, *, tmp: Path) -> RunningServer:
     """`python -m tests.verify.fake --break NAME` on a free loopback port, answering `/`."""
-    port = free_port()
-    log = tmp / f"fake-{breakage}-{port}.log"
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("MOCKSERVER_")}
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "tests.verify.fake", "--break", breakage, "--port", str(port)],
-            cwd=ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=environment,
-        )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"fake exited {process.returncode}: {log.read_text()}")
-        try:
-            httpx.get(base + "/", timeout=1)
-            return RunningServer(process, base, log)
-        except httpx.TransportError:
-            time.sleep(0.05)
-    process.kill()
-    raise RuntimeError(f"fake did not answer within 20 s: {log.read_text()}")
+    return launch("tests.verify.fake", "--break", breakage, tmp=tmp)
 
 
 def run_verify(slug: str, base_url: str) -> subprocess.CompletedProcess[str]:
