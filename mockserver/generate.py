@@ -9,8 +9,8 @@ import string
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from re import _constants as sre_constants  # type: ignore[attr-defined]
-from re import _parser as sre_parse  # type: ignore[attr-defined]
+from re import _constants as sre_constants
+from re import _parser as sre_parse
 from typing import Any
 
 from faker import Faker
