@@ -75,7 +75,7 @@ def _documents_403_only(op: Operation, failure: Any) -> bool:
     return "401" not in op.responses and "403" in op.responses and "authorization" in str(failure).lower()
 
 
-_SAMPLES = 5  # successful requests kept per operation for the probes
+_SAMPLES = 12  # distinct resources kept per operation for the probes
 _POLLS = 6
 
 
