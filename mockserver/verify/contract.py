@@ -101,8 +101,10 @@ def load_contract(
         schema.config.auth = auth
     if rest:
         schema.config.update(headers=rest)
+    # No example database: a run depends on the spec, the seed and the server, not on what an
+    # earlier run left in .hypothesis/ of the working directory.
     schema.config.generation.update(
-        modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE], max_examples=max_examples
+        modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE], max_examples=max_examples, database="none"
     )
     if seed is not None:
         schema.config.seed = seed

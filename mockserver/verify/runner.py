@@ -16,6 +16,7 @@ from mockserver.catalog import Api, Operation, load_api
 from mockserver.errors import error_status
 from mockserver.exceptions import MockServerError
 from mockserver.fixtures import response_schema
+from mockserver.generate import Generator, rng_for
 from mockserver.lifecycle import pointer_get, sort_key
 from mockserver.verify.checks import ContractViolation, Probe, find_lifecycles, lifecycle_view
 from mockserver.verify.contract import credential_headers, full_base_url, load_contract
@@ -183,8 +184,10 @@ def _probe(
     api: Api, op: Operation, cases: list[Any], root: str, headers: Mapping[str, str], result: OperationResult
 ) -> None:
     """Checks that need several requests: credentials, repeated polls, pagination. Several
-    successful requests are tried, since one may hit a fixture that shows little."""
+    successful requests are tried, since one may hit a fixture that shows little, then a few
+    resources named by path values generated from the spec (valid by construction)."""
     case = cases[0]
+    cases = [*cases, *_synthetic(op, case)]
     secured = credential_headers(api)
     if op.security and secured:
         result.cases += 1
@@ -211,6 +214,20 @@ def _probe(
         for sample in cases:
             if _probe_pages(op, sample, root, headers, result):
                 break
+
+
+def _synthetic(op: Operation, case: Any, count: int = 3) -> list[Any]:
+    """Cases like `case` for other resources: each path value drawn from its parameter's schema."""
+    in_path = [p for p in op.parameters if p.location == "path"]
+    if not in_path:
+        return []
+    generator = Generator()
+    out = []
+    for index in range(count):
+        rng = rng_for("verify-probe", op.id, index)
+        values = {p.name: generator.generate(p.schema, rng, now=time.time()) for p in in_path}
+        out.append(case.operation.Case(path_parameters=values, query={}, headers=case.headers))
+    return out
 
 
 def _probe_polls(
