@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.config import HOST
+from mockserver.settings import UVICORN_OPTIONS
 
 __all__ = ["make_app", "pick_body"]
 
@@ -76,16 +77,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--bodies", type=Path, required=True, help="JSON: {path prefix: body text}")
     args = parser.parse_args(argv)
     routes = {k: v.encode() for k, v in json.loads(args.bodies.read_text(encoding="utf-8")).items()}
-    # The mock's settings (mockserver/cli.py): one worker, uvloop, httptools, warnings only, no access log.
-    uvicorn.run(
-        make_app(routes),
-        host=HOST,
-        port=args.port,
-        log_level="warning",
-        access_log=False,
-        loop="uvloop",
-        http="httptools",
-    )
+    # The mock's own uvicorn options: one worker, uvloop, httptools, warnings only, no access log.
+    uvicorn.run(make_app(routes), host=HOST, port=args.port, **UVICORN_OPTIONS)
     return 0
 
 

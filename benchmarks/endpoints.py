@@ -13,11 +13,13 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlencode, urlparse
+from urllib.parse import quote, urlencode
 
 import yaml
 
 from benchmarks.config import BenchError
+from mockserver.catalog import load_api
+from mockserver.exceptions import MockServerError
 
 __all__ = ["ENDPOINTS", "Endpoint", "Pool", "fixture_pool", "generated_pool", "resolve"]
 
@@ -155,30 +157,24 @@ ENDPOINTS: tuple[Endpoint, ...] = (
 )
 
 
-def _base_path(document: Mapping[str, Any]) -> str:
-    servers = document.get("servers") or [{"url": "/"}]
-    url = str(servers[0].get("url", "/"))
-    for name, variable in (servers[0].get("variables") or {}).items():
-        url = url.replace("{" + name + "}", str(variable.get("default", "")))
-    return urlparse(url).path.rstrip("/")
-
-
 def resolve(project: Path) -> tuple[Endpoint, ...]:
     """The endpoints with their base paths, checked against the project's specs."""
     resolved = []
     for endpoint in ENDPOINTS:
         spec = project / endpoint.spec
         try:
-            document = yaml.safe_load(spec.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as exc:
+            api = load_api(spec)
+        except MockServerError as exc:
             raise BenchError(f"{spec}: cannot read the spec: {exc}") from None
-        operation = ((document.get("paths") or {}).get(endpoint.template) or {}).get("get") or {}
-        if operation.get("operationId") != endpoint.operation:
+        if not any(
+            op.method == "GET" and op.path == endpoint.template and op.id == endpoint.operation
+            for op in api.operations
+        ):
             raise BenchError(
                 f"{spec}: no GET {endpoint.template} with operationId {endpoint.operation}; "
                 "update benchmarks/endpoints.py"
             )
-        resolved.append(replace(endpoint, base=_base_path(document)))
+        resolved.append(replace(endpoint, base=api.base_path))
     return tuple(resolved)
 
 

@@ -174,7 +174,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from mockserver.app import create_app
-    from mockserver.settings import Settings, parse_origin, to_environ
+    from mockserver.settings import UVICORN_OPTIONS, Settings, parse_origin, to_environ
 
     tls_args = ("tls", "cert", "key", "tls_dir")
     flags = {k: v for k, v in vars(args).items() if k != "command" and k not in tls_args}
@@ -228,22 +228,16 @@ def _serve(args: argparse.Namespace) -> int:
             workers=settings.workers,
             host=settings.host,
             port=settings.port,
-            log_level="warning",
-            access_log=False,
             **ssl,  # type: ignore[arg-type]
-            loop="uvloop",
-            http="httptools",
+            **UVICORN_OPTIONS,
         )
         return 0
     uvicorn.run(
         app,
         host=settings.host,
         port=settings.port,
-        log_level="warning",
-        access_log=False,  # one line per request comes from the journal middleware
         **ssl,  # type: ignore[arg-type]
-        loop="uvloop",
-        http="httptools",
+        **UVICORN_OPTIONS,
     )
     from mockserver.polls import poll_report, render_poll_line
 

@@ -13,9 +13,25 @@ from typing import Any
 
 from mockserver.exceptions import ConfigError
 
-__all__ = ["Settings", "default_fixture_dir", "default_spec_dir", "parse_origin", "to_environ"]
+__all__ = [
+    "UVICORN_OPTIONS",
+    "Settings",
+    "default_fixture_dir",
+    "default_spec_dir",
+    "parse_origin",
+    "to_environ",
+]
 
 _PROJECT = Path(__file__).resolve().parent.parent
+
+# How uvicorn runs the mock: the benchmark's ceiling app and the tests' fakes use the same options,
+# so they compare like with like. One line per request comes from the journal middleware instead.
+UVICORN_OPTIONS: dict[str, Any] = {
+    "log_level": "warning",
+    "access_log": False,
+    "loop": "uvloop",
+    "http": "httptools",
+}
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 

@@ -7,7 +7,6 @@ Each check is a Schemathesis check function `(ctx, response, case)`; a violation
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -97,12 +96,8 @@ def _timestamp(value: Any, unit: str) -> float | None:
         return float(value)
     if unit == "epoch-ms" and isinstance(value, int | float):
         return value / 1000
-    if isinstance(value, str):
-        try:
-            return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
-        except ValueError:
-            return None
-    return None
+    parsed = sort_key(value) if isinstance(value, str) else None
+    return parsed if isinstance(parsed, float) else None
 
 
 def find_lifecycles(

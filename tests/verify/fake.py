@@ -25,7 +25,7 @@ import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver.catalog import load_catalog
-from mockserver.settings import Settings, default_spec_dir
+from mockserver.settings import UVICORN_OPTIONS, Settings, default_spec_dir
 
 __all__ = [
     "BREAKAGES",
@@ -667,15 +667,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     app = build_app(args.breakage, settings)
     print(f"fake: --break {args.breakage} on http://127.0.0.1:{args.port}/", file=sys.stderr)
-    uvicorn.run(
-        app,
-        host="127.0.0.1",
-        port=args.port,
-        log_level="warning",
-        access_log=False,
-        loop="uvloop",
-        http="httptools",
-    )
+    uvicorn.run(app, host="127.0.0.1", port=args.port, **UVICORN_OPTIONS)
     return 0
 
 
