@@ -14,15 +14,13 @@ import copy
 import difflib
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
-from urllib.parse import parse_qsl
 
 import orjson
-from connexion import AsyncApp, request
+from connexion import AsyncApp
 from connexion.exceptions import NonConformingResponse, ProblemException
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.middleware.context import ContextMiddleware
 from connexion.middleware.exceptions import ExceptionMiddleware
-from connexion.middleware.request_validation import RequestValidationMiddleware
 from connexion.middleware.response_validation import ResponseValidationMiddleware
 from connexion.middleware.routing import RoutingMiddleware
 from connexion.middleware.security import SecurityMiddleware
@@ -32,7 +30,7 @@ from connexion.resolver import Resolver
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.routing import Mount, Route, Router
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Scope
 
 from mockserver.admin import ADMIN_SPEC, admin_handlers
 from mockserver.catalog import Api, Operation, load_api, load_catalog, load_document
@@ -47,8 +45,15 @@ from mockserver.middleware import ControlMiddleware, JournalMiddleware, render_r
 from mockserver.reply import Reply
 from mockserver.respond import Responder
 from mockserver.settings import Settings, parse_origin
+from mockserver.stack import MockApp, RequestValidationMiddleware, scope_handler
 from mockserver.state import MockState
-from mockserver.validation import SpecParameterValidator, coerce, path_parameter_problem, security_map
+from mockserver.validation import (
+    VALUES_KEY,
+    RequestParameters,
+    SpecParameterValidator,
+    path_parameter_problem,
+    security_map,
+)
 
 __all__ = ["MockServer", "create_app", "create_app_from_environ"]
 
@@ -110,31 +115,27 @@ class MockServer:
         return difflib.get_close_matches(path, templates, n=3, cutoff=0.3)
 
     def handler(self, api: Api, op: Operation) -> Callable[..., Awaitable[Response]]:
-        by_name = {p.name: p.location for p in op.parameters if p.location in ("path", "query")}
-        header_names = [p.name for p in op.parameters if p.location == "header"]
-        # Connexion splits exploded arrays on commas too; `id=a,b&id=c` is two ids, not three.
-        exploded = {
-            p.name: p.schema.get("items") or {}
-            for p in op.parameters
-            if p.location == "query" and p.schema.get("type") == "array" and p.explode
-        }
+        """The operation's handler: the request's values come parsed and validated in the scope."""
+        reader = RequestParameters(
+            [
+                {
+                    "name": p.name,
+                    "in": p.location,
+                    "required": p.required,
+                    "schema": p.schema,
+                    "explode": p.explode,
+                }
+                for p in op.parameters
+            ]
+        )
 
-        async def handle(**kwargs: Any) -> Response:
-            values: dict[str, dict[str, Any]] = {"path": {}, "query": {}, "header": {}}
-            for name, value in kwargs.items():
-                if name in by_name:
-                    values[by_name[name]][name] = value
-            if exploded:
-                query = request.scope.get("query_string", b"").decode("latin-1")
-                raw = parse_qsl(query, keep_blank_values=True, errors="replace")
-                for name, items in exploded.items():
-                    given = [coerce(items, v) for k, v in raw if k == name]
-                    if given:
-                        values["query"][name] = given
-            for name in header_names:
-                if (value := request.headers.get(name)) is not None:
-                    values["header"][name] = value
-            prefer = parse_prefer(request.headers.get("prefer"))
+        @scope_handler
+        async def handle(scope: Scope) -> Response:
+            values = scope.get(VALUES_KEY)
+            if values is None:  # not validated on the way (no validator ran): read them here
+                values = reader.read(scope)
+            raw = next((v for k, v in scope["headers"] if k == b"prefer"), None)
+            prefer = parse_prefer(None if raw is None else raw.decode("latin-1"))
             return render_reply(self.responder.respond(api, op, values, prefer))
 
         return handle
@@ -239,7 +240,7 @@ MIDDLEWARES = [
 
 def _connexion_app(server: MockServer) -> AsyncApp:
     settings = server.settings
-    app = AsyncApp(
+    app = MockApp(
         __name__,
         middlewares=MIDDLEWARES,
         security_map=security_map(settings.tokens or None),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -175,6 +176,7 @@ def _base_path(document: Mapping[str, Any]) -> str:
     return urlsplit(url).path.rstrip("/")
 
 
+@functools.cache
 def _template_regex(path: str) -> re.Pattern[str]:
     parts = re.split(r"\{([^}/]+)\}", path)
     pattern = "".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>[^/]+)" for i, part in enumerate(parts))

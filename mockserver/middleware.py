@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mockserver.control import Prefer, PreferError, parse_prefer
 from mockserver.errors import render_error, render_problem
 from mockserver.reply import Reply
-from mockserver.state import JournalEntry, mask_headers
+from mockserver.state import JournalEntry
 
 if TYPE_CHECKING:
     from mockserver.app import MockServer
@@ -48,11 +48,11 @@ def _colour() -> bool:
     return sys.stderr.isatty() and "NO_COLOR" not in os.environ
 
 
-def _access_line(entry: JournalEntry) -> str:
+def _access_line(entry: JournalEntry, colour: bool) -> str:
     """One line per request: method, path (and query), status, milliseconds."""
     target = entry.path + (f"?{entry.query}" if entry.query else "")
     status = str(entry.status)
-    if _colour():
+    if colour:
         status = f"\033[{_COLOURS.get(entry.status // 100, '0')}m{status}\033[0m"
     return f"{entry.method} {target} {status} {entry.latency_ms:.1f}ms"
 
@@ -63,21 +63,21 @@ class JournalMiddleware:
     def __init__(self, app: ASGIApp, server: MockServer) -> None:
         self.app = app
         self.server = server
+        self.colour = _colour()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith("/__mock/") or scope["path"] == "/":
             await self.app(scope, receive, send)
             return
-        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         client = scope.get("client") or ("?", 0)
-        agent = headers.get("user-agent", "")
         entry = JournalEntry(
             time=time.time(),
             method=scope["method"],
             path=scope["path"],
             query=scope.get("query_string", b"").decode("latin-1"),
-            headers=mask_headers(headers, self.server.secret_headers),
-            client=f"{client[0]} {agent}".strip(),
+            raw_headers=scope["headers"],
+            secret=self.server.secret_headers,
+            client_host=str(client[0]),
         )
         token = CURRENT_ENTRY.set(entry)
         started = time.perf_counter()
@@ -100,7 +100,7 @@ class JournalMiddleware:
             self.server.responder.state.journal.add(entry)
             CURRENT_ENTRY.reset(token)
             if self.server.settings.access_log:
-                _LOG.info(_access_line(entry))
+                _LOG.info(_access_line(entry, self.colour))
 
 
 class ControlMiddleware:
@@ -122,7 +122,6 @@ class ControlMiddleware:
                 detail = "send the token given to --admin-token in the X-Mock-Admin-Token header"
                 await render_reply(render_problem("admin-token-required", detail))(scope, receive, send)
                 return
-        found = self.server.find(scope["method"], scope["path"])
         raw = next((v for k, v in scope["headers"] if k == b"prefer"), None)
         prefer = Prefer()
         if raw is not None:
@@ -133,6 +132,10 @@ class ControlMiddleware:
                 return
         if prefer.delay_ms:
             await asyncio.sleep(prefer.delay_ms / 1000)
+        if not self.server.faults and prefer.code is None and prefer.example is None:
+            await self.app(scope, receive, send)
+            return
+        found = self.server.find(scope["method"], scope["path"])
         if found is not None and self.server.faults:
             api, op, _ = found
             decision = self.server.faults.decide(api.slug, op)

@@ -41,24 +41,49 @@ def mask_headers(
 
 @dataclass
 class JournalEntry:
-    """One request as the mock saw and answered it."""
+    """One request as the mock saw and answered it.
+
+    The headers are kept as received and masked when the journal is read: a request under load
+    pays for a reference, not for decoding and masking headers nobody may ever look at.
+    """
 
     time: float
     method: str
     path: str
     query: str
-    headers: dict[str, str]
-    client: str
+    raw_headers: list[tuple[bytes, bytes]] = field(repr=False)
+    secret: frozenset[str] = field(repr=False)
     status: int = 0
     latency_ms: float = 0.0
     retry_after: float | None = None
     # (execution key, state, terminal) for each execution the answer showed
     observed: tuple[tuple[str, str | None, bool | None], ...] = ()
+    client_host: str = "?"
+
+    @property
+    def headers(self) -> dict[str, str]:
+        decoded = {k.decode("latin-1"): v.decode("latin-1") for k, v in self.raw_headers}
+        return mask_headers(decoded, self.secret)
+
+    @property
+    def client(self) -> str:
+        """Who sent it: the peer address and the User-Agent."""
+        agent = next((v.decode("latin-1") for k, v in self.raw_headers if k.lower() == b"user-agent"), "")
+        return f"{self.client_host} {agent}".strip()
 
     def as_dict(self) -> dict[str, Any]:
-        out = {k: v for k, v in self.__dict__.items() if k != "observed"}
-        out["executions"] = [{"key": k, "state": s, "terminal": t} for k, s, t in self.observed]
-        return out
+        return {
+            "time": self.time,
+            "method": self.method,
+            "path": self.path,
+            "query": self.query,
+            "headers": self.headers,
+            "client": self.client,
+            "status": self.status,
+            "latency_ms": self.latency_ms,
+            "retry_after": self.retry_after,
+            "executions": [{"key": k, "state": s, "terminal": t} for k, s, t in self.observed],
+        }
 
 
 class Journal:

@@ -6,17 +6,27 @@ import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import parse_qsl, unquote
 
-from connexion.exceptions import BadRequestProblem
+from connexion.exceptions import BadRequestProblem, OAuthResponseProblem
 from connexion.security import ApiKeySecurityHandler, BearerSecurityHandler
 from connexion.validators import ParameterValidator
 from jsonschema import FormatChecker
 from openapi_schema_validator import OAS30Validator
+from starlette.requests import cookie_parser
 
 from mockserver.catalog import Parameter
 
-__all__ = ["InvalidParameter", "SpecParameterValidator", "coerce", "path_parameter_problem", "security_map"]
+__all__ = [
+    "VALUES_KEY",
+    "InvalidParameter",
+    "RequestParameters",
+    "RequestValues",
+    "SpecParameterValidator",
+    "coerce",
+    "path_parameter_problem",
+    "security_map",
+]
 
 _JWT = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")
 _FORMATS = FormatChecker()
@@ -64,6 +74,14 @@ def _reason(error: Any) -> str:
     return str(error.message)
 
 
+_MISSING = object()
+
+# Where the parsed, typed values of a validated request travel to the handler (ASGI scope key).
+VALUES_KEY = "mockserver.values"
+
+RequestValues = dict[str, dict[str, Any]]
+
+
 @dataclass(frozen=True)
 class _Compiled:
     name: str
@@ -71,66 +89,129 @@ class _Compiled:
     required: bool
     nullable: bool
     validator: Any
+    schema: Mapping[str, Any]
+    array: bool
+    explode: bool
+    default: Any
 
 
-_COMPILED: dict[int, tuple[_Compiled, ...]] = {}
+def _compiled(p: Mapping[str, Any]) -> _Compiled:
+    schema = p.get("schema") or {}
+    location = p["in"]
+    explode = bool(
+        p.get("explode", p.get("style", "form" if location in ("query", "cookie") else "simple") == "form")
+    )
+    return _Compiled(
+        name=p["name"],
+        location=location,
+        required=bool(p.get("required")),
+        nullable=bool(schema.get("nullable")),
+        validator=OAS30Validator(schema, format_checker=_FORMATS),
+        schema=schema,
+        array=schema.get("type") == "array",
+        explode=explode,
+        default=schema.get("default", _MISSING),
+    )
 
 
-def _compile(parameters: list[Mapping[str, Any]]) -> tuple[_Compiled, ...]:
-    # Connexion builds a validator per request; compiled once per operation here (id is stable:
-    # the operation keeps its parameter list for the app's lifetime).
-    key = id(parameters)
-    if key not in _COMPILED:
-        _COMPILED[key] = tuple(
-            _Compiled(
-                name=p["name"],
-                location=p["in"],
-                required=bool(p.get("required")),
-                nullable=bool((p.get("schema") or {}).get("nullable")),
-                validator=OAS30Validator(p.get("schema") or {}, format_checker=_FORMATS),
-            )
-            for p in parameters
-        )
-    return _COMPILED[key]
+_READERS: dict[int, tuple[Sequence[Mapping[str, Any]], RequestParameters]] = {}
+
+
+class RequestParameters:
+    """An operation's parameters read from the ASGI scope, typed by their schemas, checked once.
+
+    Connexion re-parses and re-validates with freshly built objects at each step of a request; the
+    mock compiles each operation's schemas at start-up and parses the request once. Serialisation
+    follows OpenAPI 3.0: query `form` (exploded arrays repeat the name; unexploded ones are comma
+    separated), path and header `simple`. Absent query parameters take their schema's default.
+    """
+
+    def __init__(self, parameters: Sequence[Mapping[str, Any]]) -> None:
+        self._params = tuple(_compiled(p) for p in parameters)
+        self._locations = frozenset(p.location for p in self._params)
+
+    @classmethod
+    def of(cls, parameters: Sequence[Mapping[str, Any]]) -> RequestParameters:
+        """The reader of a parameter list, compiled on first use (Connexion passes the same list
+        object for an operation every time; the cache holds it, so its id stays unique)."""
+        entry = _READERS.get(id(parameters))
+        if entry is None:
+            entry = _READERS[id(parameters)] = (parameters, cls(parameters))
+        return entry[1]
+
+    def read(self, scope: Mapping[str, Any]) -> RequestValues:
+        """The request's parameter values by location.
+
+        Raises:
+            InvalidParameter: a required parameter is missing or a value breaks its schema.
+        """
+        values: RequestValues = {"path": {}, "query": {}, "header": {}}
+        sources: dict[str, Mapping[str, Any]] = {}
+        locations = self._locations
+        if "query" in locations:
+            multi: dict[str, list[str]] = {}
+            query = scope.get("query_string", b"").decode("latin-1")
+            for key, value in parse_qsl(query, keep_blank_values=True):
+                multi.setdefault(key, []).append(value)
+            sources["query"] = multi
+        if "path" in locations:
+            sources["path"] = scope.get("path_params") or {}
+        if "header" in locations or "cookie" in locations:
+            headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", ())}
+            sources["header"] = headers
+            if "cookie" in locations:
+                sources["cookie"] = cookie_parser(headers.get("cookie", ""))
+                values["cookie"] = {}
+        for param in self._params:
+            source = sources[param.location]
+            raw = source.get(param.name.lower() if param.location == "header" else param.name)
+            if raw is None:
+                if param.required:
+                    raise InvalidParameter(param.location, param.name, "is required but missing")
+                if param.default is not _MISSING and param.location == "query":
+                    values["query"][param.name] = param.default
+                continue
+            value = _typed(param, raw)
+            if param.nullable and value in ("", "null"):
+                values[param.location][param.name] = None if value == "null" else value
+                continue
+            if not param.validator.is_valid(value):
+                error = next(iter(param.validator.iter_errors(value)))
+                raise InvalidParameter(param.location, param.name, _reason(error))
+            values[param.location][param.name] = value
+        return values
+
+
+def _typed(param: _Compiled, raw: Any) -> Any:
+    if param.location == "query":  # a list of the repeated values
+        if not param.array:
+            return coerce(param.schema, raw[-1])
+        given = raw if param.explode else raw[-1].split(",")
+    elif not isinstance(raw, str):  # a path value Connexion's router converted already
+        return raw
+    elif not param.array:
+        return coerce(param.schema, raw)
+    else:
+        given = raw.split(",")
+    items = param.schema.get("items") or {}
+    return [coerce(items, v) for v in given]
 
 
 class SpecParameterValidator(ParameterValidator):  # type: ignore[misc]
-    """Connexion's parameter validator with compiled schemas and messages that name the parameter."""
+    """Connexion's parameter validator, reading the scope once with compiled schemas.
+
+    The typed values go on in the scope (`VALUES_KEY`), so the handler does not parse them again;
+    error messages name the parameter and the rule it breaks.
+    """
 
     def __init__(self, parameters: list[Mapping[str, Any]], uri_parser: Any, **kwargs: Any) -> None:
         super().__init__(parameters, uri_parser, **kwargs)
-        self._compiled = _compile(parameters)
+        self._reader = RequestParameters.of(parameters)
 
-    def validate_request(self, request: Any) -> None:
-        if self.strict_validation:
-            super().validate_request(request)
-        sources: Mapping[str, Callable[[], Mapping[str, Any]]] = {
-            "query": lambda: request.query_params,
-            "path": lambda: request.path_params,
-            "header": lambda: request.headers,
-            "cookie": lambda: request.cookies,
-        }
-        cache: dict[str, Mapping[str, Any]] = {}
-        for param in self._compiled:
-            if param.location not in cache:
-                cache[param.location] = sources[param.location]()
-            values = cache[param.location]
-            name = param.name.lower() if param.location == "header" else param.name
-            if param.location == "header":
-                present = name in {k.lower() for k in values}
-                value = values.get(param.name) if present else None
-            else:
-                present = name in values
-                value = values.get(name)
-            if not present or value is None:
-                if param.required:
-                    raise InvalidParameter(param.location, param.name, "is required but missing")
-                continue
-            if param.nullable and value in ("", "null"):
-                continue
-            error = next(iter(param.validator.iter_errors(value)), None)
-            if error is not None:
-                raise InvalidParameter(param.location, param.name, _reason(error))
+    def validate(self, scope: dict[str, Any]) -> None:
+        if self.strict_validation:  # Connexion's own check, refusing parameters the spec lacks
+            super().validate(scope)
+        scope[VALUES_KEY] = self._reader.read(scope)
 
 
 def coerce(schema: Mapping[str, Any], raw: str) -> Any:
@@ -172,10 +253,25 @@ def _accept(valid: Collection[str] | None, value: str) -> dict[str, Any] | None:
     return {"sub": "mock-client"}
 
 
+class _DirectCheck:
+    """Connexion inspects a credential function's signature on every request; the mock's functions
+    take the credential alone, so the check calls them directly."""
+
+    @staticmethod
+    def _generic_check(func: Callable[..., Any], exception_msg: str) -> Callable[..., Any]:
+        async def wrapper(request: Any, *args: Any, required_scopes: Any = None) -> Any:
+            token_info = func(*args)
+            if token_info is None:
+                raise OAuthResponseProblem(detail=exception_msg)
+            return token_info
+
+        return wrapper
+
+
 def security_map(valid_tokens: Collection[str] | None) -> dict[str, type]:
     """Handlers that accept any well-formed credential, or only `valid_tokens` when given."""
 
-    class Bearer(BearerSecurityHandler):  # type: ignore[misc]
+    class Bearer(_DirectCheck, BearerSecurityHandler):  # type: ignore[misc]
         def _resolve_func(self, scheme: Mapping[str, Any]) -> Callable[..., Any]:
             jwt = str(scheme.get("bearerFormat", "")).upper() == "JWT"
 
@@ -186,9 +282,9 @@ def security_map(valid_tokens: Collection[str] | None) -> dict[str, type]:
 
             return check
 
-    class ApiKey(ApiKeySecurityHandler):  # type: ignore[misc]
+    class ApiKey(_DirectCheck, ApiKeySecurityHandler):  # type: ignore[misc]
         def _resolve_func(self, scheme: Mapping[str, Any]) -> Callable[..., Any]:
-            def check(key: str, required_scopes: Any = None) -> dict[str, Any] | None:
+            def check(key: str) -> dict[str, Any] | None:
                 return _accept(valid_tokens, key) if key.strip() else None
 
             return check
