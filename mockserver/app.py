@@ -116,7 +116,7 @@ class MockServer:
 
     def handler(self, api: Api, op: Operation) -> Callable[..., Awaitable[Response]]:
         """The operation's handler: the request's values come parsed and validated in the scope."""
-        reader = RequestParameters(
+        reader = RequestParameters.of(
             [
                 {
                     "name": p.name,

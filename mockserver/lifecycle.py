@@ -25,6 +25,7 @@ __all__ = [
     "subschema",
     "timeline_at",
     "timeline_from",
+    "timeline_window",
 ]
 
 
@@ -89,6 +90,15 @@ def timeline_from(lifecycle: Lifecycle, story: Schedule, now: float) -> Timeline
     started = next((t for s, t in story[: index + 1] if lifecycle.states[s].started), None)
     ended = entered if lifecycle.states[state].terminal else None
     return Timeline(state, story[0][1], started, ended, entered)
+
+
+def timeline_window(lifecycle: Lifecycle, story: Schedule, now: float) -> tuple[Timeline, float, float]:
+    """`timeline_from`, and the span of time around `now` over which that timeline holds."""
+    moments = [moment for _, moment in story]
+    after = bisect.bisect_right(moments, now)
+    since = moments[after - 1] if after > 0 else float("-inf")
+    until = moments[after] if after < len(moments) else float("inf")
+    return timeline_from(lifecycle, story, now), since, until
 
 
 def timeline_at(lifecycle: Lifecycle, rng: random.Random, created: float, now: float) -> Timeline:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from mockserver.lifecycle import (
     sort_key,
     subschema,
     timeline_from,
+    timeline_window,
 )
 from mockserver.reply import Reply
 from mockserver.scenarios import Turn, child_timeline, take_turn, timeline_of
@@ -123,6 +125,7 @@ class Responder:
         self.generator = Generator()
         self._options = _Options(seed, fixtures_only, cache_size)
         self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._derived: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self._lifecycles: dict[int, Lifecycle | None] = {}
         self._validators: dict[int, Any] = {}
 
@@ -256,15 +259,26 @@ class Responder:
             self._lifecycles[key] = lifecycle_from(raw) if raw else None
         return self._lifecycles[key]
 
-    def _cached(self, key: tuple[Any, ...], make: Any) -> Any:
-        if key in self._cache:
-            self._cache.move_to_end(key)
-            return self._cache[key]
+    def _cached(self, key: tuple[Any, ...], make: Any, *, derived: bool = False) -> Any:
+        """A value from the cache, made and stored on a miss.
+
+        Generated resources (costly to make) and what is derived from them for one moment (views,
+        list members as shown, cheap to remake) live in separate caches, so that a flood of the
+        second never evicts the first."""
+        cache = self._derived if derived else self._cache
+        if key in cache:
+            cache.move_to_end(key)
+            return cache[key]
         value = make()
-        self._cache[key] = value
-        if len(self._cache) > self._options.cache_size:
-            self._cache.popitem(last=False)
+        self._store(key, value, derived=derived)
         return value
+
+    def _store(self, key: tuple[Any, ...], value: Any, *, derived: bool = False) -> None:
+        cache = self._derived if derived else self._cache
+        cache[key] = value
+        cache.move_to_end(key)
+        if len(cache) > self._options.cache_size * (4 if derived else 1):
+            cache.popitem(last=False)
 
     def _story(self, lifecycle: Lifecycle, parts: tuple[Any, ...], created: float | None) -> Schedule:
         rng = rng_for(*parts, "timeline")
@@ -386,12 +400,14 @@ class Responder:
             return members
 
         members = self._cached(("collection", *parts), make_all)
-        if members and not self._echo(_copy(members[0][2]), item_schema, rules.echo, values, None):
+        echoed = tuple(request_value(values, ref) for ref in rules.echo.values() if ref != "$each")
+        if members and not self._cached(
+            ("collection-echo", *parts, echoed),
+            lambda: self._echo(_copy(members[0][2]), item_schema, rules.echo, values, None),
+            derived=True,
+        ):
             return None
-        views = [
-            (member, timeline_from(lifecycle, member[3], now) if lifecycle and member[3] else None)
-            for member in members
-        ]
+        views = self._views(parts, members, lifecycle, now)
 
         def read(view: Any, pointer: str) -> Any:
             (_, _, body, _), timeline = view
@@ -408,18 +424,73 @@ class Responder:
                         return moment
             return pointer_get(body, pointer)
 
-        selected = select_items(rules, views, values, read)
-        page = []
-        for position, ((item_parts, created, body, story), timeline) in enumerate(selected):
-            if forced is not None and position == 0:
-                # A scenario tells the story of the newest item the request can see.
-                timeline = self._forced_timeline(item_schema, forced)
-            item = self._resource(
-                item_schema, item_parts, now, created, base=body, story=story, timeline=timeline
+        if forced is not None and lifecycle is not None:
+            # A scenario tells the story of the newest item the request can see. Filters on the
+            # state and its times then judge the state the scenario gives that item, as they
+            # would on a real server; the others (and the order) pick which item it is.
+            moving = {lifecycle.field, lifecycle.created, lifecycle.start, lifecycle.end, lifecycle.updated}
+            fixed = tuple(f for f in rules.filters if f.field not in moving)
+            candidates = select_items(
+                dataclasses.replace(rules, filters=fixed, limit=None, offset=None), views, values, read
             )
-            self._echo(item, item_schema, rules.echo, values, None)
-            page.append(item)
-        return page
+            if candidates:
+                position = next(i for i, view in enumerate(views) if view is candidates[0])
+                views = list(views)
+                views[position] = (candidates[0][0], self._forced_timeline(item_schema, forced))
+        selected = select_items(rules, views, values, read)
+        return [
+            self._member(item_schema, rules, values, echoed, member, timeline, now)
+            for member, timeline in selected
+        ]
+
+    def _views(
+        self,
+        parts: tuple[Any, ...],
+        members: list[tuple[tuple[Any, ...], float, Any, Schedule | None]],
+        lifecycle: Lifecycle | None,
+        now: float,
+    ) -> list[tuple[Any, Timeline | None]]:
+        """Each member with where it stands at `now`.
+
+        Timelines only change when a member changes state, so the views are kept until the
+        earliest next transition of any member (or the clock moves back before the latest one).
+        """
+        key = ("views", *parts)
+        cached = self._derived.get(key)
+        if cached is not None and cached[1] <= now < cached[2]:
+            self._derived.move_to_end(key)
+            views: list[tuple[Any, Timeline | None]] = cached[0]
+            return views
+        views, since, until = [], float("-inf"), float("inf")
+        for member in members:
+            timeline = None
+            if lifecycle is not None and member[3]:
+                timeline, begins, ends = timeline_window(lifecycle, member[3], now)
+                since, until = max(since, begins), min(until, ends)
+            views.append((member, timeline))
+        self._store(key, (views, since, until), derived=True)
+        return views
+
+    def _member(
+        self,
+        schema: Mapping[str, Any],
+        rules: Collection,
+        values: RequestValues,
+        echoed: tuple[Any, ...],
+        member: tuple[tuple[Any, ...], float, Any, Schedule | None],
+        timeline: Timeline | None,
+        now: float,
+    ) -> Any:
+        """One list member as shown at `timeline`; built once per state and shared by the pages
+        that show it (a member is never changed after it is built)."""
+        item_parts, created, body, story = member
+
+        def make() -> Any:
+            item = self._resource(schema, item_parts, now, created, base=body, story=story, timeline=timeline)
+            self._echo(item, schema, rules.echo, values, None)
+            return item
+
+        return self._cached(("member", *item_parts, timeline, echoed), make, derived=True)
 
     def _pinned_turn(self, op: Operation, key: str) -> _Forced | None:
         name = self.state.pinned(key)
@@ -457,7 +528,13 @@ class Responder:
         key = id(schema)
         if key not in self._validators:
             self._validators[key] = OAS30Validator(schema, format_checker=OAS30Validator.FORMAT_CHECKER)
-        return bool(self._validators[key].is_valid(value))
+        if not isinstance(value, str | int | float | bool):
+            return bool(self._validators[key].is_valid(value))
+        return bool(
+            self._cached(
+                ("fits", key, type(value), value), lambda: self._validators[key].is_valid(value), derived=True
+            )
+        )
 
     def _tree_node(
         self,

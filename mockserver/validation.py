@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
+import orjson
 from connexion.exceptions import BadRequestProblem, OAuthResponseProblem
 from connexion.security import ApiKeySecurityHandler, BearerSecurityHandler
 from connexion.validators import ParameterValidator
@@ -95,6 +96,21 @@ class _Compiled:
     default: Any
 
 
+_VALIDATORS: dict[bytes, Any] = {}
+
+
+def _content_key(value: Any) -> bytes:
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS, default=str)
+
+
+def _validator(schema: Mapping[str, Any]) -> Any:
+    """One compiled validator per distinct schema (operations share most parameter schemas)."""
+    key = _content_key(schema)
+    if key not in _VALIDATORS:
+        _VALIDATORS[key] = OAS30Validator(schema, format_checker=_FORMATS)
+    return _VALIDATORS[key]
+
+
 def _compiled(p: Mapping[str, Any]) -> _Compiled:
     schema = p.get("schema") or {}
     location = p["in"]
@@ -106,7 +122,7 @@ def _compiled(p: Mapping[str, Any]) -> _Compiled:
         location=location,
         required=bool(p.get("required")),
         nullable=bool(schema.get("nullable")),
-        validator=OAS30Validator(schema, format_checker=_FORMATS),
+        validator=_validator(schema),
         schema=schema,
         array=schema.get("type") == "array",
         explode=explode,
@@ -114,7 +130,7 @@ def _compiled(p: Mapping[str, Any]) -> _Compiled:
     )
 
 
-_READERS: dict[int, tuple[Sequence[Mapping[str, Any]], RequestParameters]] = {}
+_READERS: dict[bytes, RequestParameters] = {}
 
 
 class RequestParameters:
@@ -132,12 +148,12 @@ class RequestParameters:
 
     @classmethod
     def of(cls, parameters: Sequence[Mapping[str, Any]]) -> RequestParameters:
-        """The reader of a parameter list, compiled on first use (Connexion passes the same list
-        object for an operation every time; the cache holds it, so its id stays unique)."""
-        entry = _READERS.get(id(parameters))
-        if entry is None:
-            entry = _READERS[id(parameters)] = (parameters, cls(parameters))
-        return entry[1]
+        """The reader of a parameter list, compiled once per distinct list (Connexion hands the
+        validator a fresh copy of an operation's parameters)."""
+        key = _content_key(parameters)
+        if key not in _READERS:
+            _READERS[key] = cls(parameters)
+        return _READERS[key]
 
     def read(self, scope: Mapping[str, Any]) -> RequestValues:
         """The request's parameter values by location.

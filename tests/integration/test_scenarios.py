@@ -129,6 +129,23 @@ def test_8x8_newest_instance_completes(http: httpx.Client) -> None:
     assert all(c is None for _, c in seen[:3]) and seen[-1][1] is not None
 
 
+def test_8x8_filters_judge_the_state_the_scenario_gives(http: httpx.Client) -> None:
+    # The newest instance of a1 is Runnable for 3 polls, then Complete. A client asking for
+    # completed instances only sees it once it has completed; one asking for running ones sees
+    # it while it runs. Every poll, filtered or not, is a poll of that instance.
+    base = "/api/v1/accounts/filters/definitions/00000000-0000-4000-8000-0000000000a1/workflows?limit=1"
+    key = CREDENTIALS["eightbyeight"]
+    running = http.get(base + "&status=Runnable", headers=key).json()
+    assert running and running[0]["status"] == "Runnable"
+    newest = running[0]["workflowId"]
+    complete = http.get(base + "&status=Complete", headers=key).json()
+    assert complete and complete[0]["workflowId"] != newest and complete[0]["status"] == "Complete"
+    assert http.get(base, headers=key).json()[0]["workflowId"] == newest  # third poll: still running
+    final = http.get(base + "&status=Complete", headers=key).json()
+    assert final[0]["workflowId"] == newest and final[0]["status"] == "Complete"
+    assert http.get(base + "&status=Runnable", headers=key).json()[:1] != [final[0]]
+
+
 def test_etlworks_flaps_to_500_then_recovers(http: httpx.Client) -> None:
     statuses = [http.get("/rest/v1/executions/9005", headers=CREDENTIALS["etlworks"]) for _ in range(5)]
     assert [r.status_code for r in statuses] == [200, 500, 500, 200, 200]
