@@ -18,7 +18,7 @@ relative to the resource (`/status`, `/data/accountId`).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +28,8 @@ __all__ = [
     "Filter",
     "Lifecycle",
     "MockRules",
+    "Rollup",
+    "RollupRule",
     "Scenario",
     "State",
     "Step",
@@ -77,6 +79,34 @@ EXTENSION_SCHEMAS: Mapping[str, Mapping[str, Any]] = {
                     },
                     "limit": _REQUEST_REF,
                     "offset": _REQUEST_REF,
+                    "rollup": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["operation", "request", "states"],
+                        "properties": {
+                            "operation": {"type": "string", "minLength": 1},
+                            "request": {
+                                "type": "object",
+                                "minProperties": 1,
+                                "propertyNames": _REQUEST_REF,
+                                "additionalProperties": {"const": "$each"},
+                            },
+                            "states": {
+                                "type": "array",
+                                "minItems": 1,
+                                "items": {
+                                    "type": "object",
+                                    "additionalProperties": False,
+                                    "required": ["state"],
+                                    "properties": {
+                                        "state": {"type": "string"},
+                                        "any": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+                                        "all": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+                                    },
+                                },
+                            },
+                        },
+                    },
                     "filters": {
                         "type": "array",
                         "items": {
@@ -247,6 +277,36 @@ class Filter:
 
 
 @dataclass(frozen=True)
+class RollupRule:
+    """The listed item is in `state` when any (or all) of the detail's states are in the lists."""
+
+    state: str
+    any: tuple[str, ...] = ()
+    all: tuple[str, ...] = ()
+
+    def holds(self, states: Sequence[str]) -> bool:
+        if self.any and not any(s in self.any for s in states):
+            return False
+        return not self.all or (bool(states) and all(s in self.all for s in states))
+
+
+@dataclass(frozen=True)
+class Rollup:
+    """A listed item's state is derived from what another operation shows of the same id.
+
+    `request` maps that operation's parameters to `$each` (the listed id); the detail's states are
+    those of its tree root's children, or its own lifecycle state; the first rule that holds wins.
+    """
+
+    operation: str
+    request: Mapping[str, str]
+    rules: tuple[RollupRule, ...]
+
+    def state(self, states: Sequence[str]) -> str | None:
+        return next((r.state for r in self.rules if r.holds(states)), None)
+
+
+@dataclass(frozen=True)
 class Collection:
     """The body, or a part of it at pointer `at`, is a list of resources."""
 
@@ -260,6 +320,7 @@ class Collection:
     limit: str | None = None
     offset: str | None = None
     filters: tuple[Filter, ...] = ()
+    rollup: Rollup | None = None
 
 
 @dataclass(frozen=True)
@@ -376,6 +437,7 @@ def mock_rules_from(
             limit=c.get("limit"),
             offset=c.get("offset"),
             filters=tuple(Filter(**f) for f in c.get("filters") or ()),
+            rollup=_rollup(c.get("rollup")),
         )
     tree = None
     if t := raw.get("tree"):
@@ -412,6 +474,19 @@ def mock_rules_from(
         collection=collection,
         tree=tree,
         errors=dict(raw.get("errors") or {}),
+    )
+
+
+def _rollup(raw: Mapping[str, Any] | None) -> Rollup | None:
+    if not raw:
+        return None
+    return Rollup(
+        operation=raw["operation"],
+        request=dict(raw["request"]),
+        rules=tuple(
+            RollupRule(state=r["state"], any=tuple(r.get("any") or ()), all=tuple(r.get("all") or ()))
+            for r in raw["states"]
+        ),
     )
 
 

@@ -268,6 +268,8 @@ def _check_refs(file: str, path: Path) -> list[Finding]:
         schema = response_schema(op, next((s for s in op.responses if s.startswith("2")), "200")) or {}
         out += _check_lifecycles(file, f"{op.pointer}/responses", schema)
         out += _check_scenarios(file, op, schema)
+        if rules.collection is not None and rules.collection.rollup is not None:
+            out += _check_rollup(file, api, op, rules.collection.rollup, schema)
     return out
 
 
@@ -296,6 +298,32 @@ def _check_scenarios(file: str, op: Any, schema: Mapping[str, Any]) -> list[Find
                     out.append(Finding(file, where, "extension-refs", message))
             if step.status is not None and step.status not in op.responses:
                 message = f"scenario status {step.status} is not documented by {op.id}"
+                out.append(Finding(file, where, "extension-refs", message))
+    return out
+
+
+def _check_rollup(file: str, api: Any, op: Any, rollup: Any, schema: Mapping[str, Any]) -> list[Finding]:
+    where = f"{op.pointer}/x-mock/collection/rollup"
+    target = next((o for o in api.operations if o.id == rollup.operation), None)
+    if target is None:
+        return [
+            Finding(file, where, "extension-refs", f"{rollup.operation!r} is not an operation of this API")
+        ]
+    out = []
+    for ref in rollup.request:
+        if target.parameter(ref) is None:
+            out.append(Finding(file, where, "extension-refs", f"{ref!r} is not a parameter of {target.id}"))
+    target_schema = response_schema(target, next((s for s in target.responses if s.startswith("2")), "200"))
+    own, theirs = _states_in(schema), _states_in(target_schema or {})
+    for rule in rollup.rules:
+        if rule.state not in own:
+            message = f"rollup state {rule.state!r} is not a lifecycle state of {op.id} ({sorted(own)})"
+            out.append(Finding(file, where, "extension-refs", message))
+        for state in (*rule.any, *rule.all):
+            if state not in theirs:
+                message = (
+                    f"rollup condition {state!r} is not a lifecycle state of {target.id} ({sorted(theirs)})"
+                )
                 out.append(Finding(file, where, "extension-refs", message))
     return out
 

@@ -14,7 +14,7 @@ from openapi_schema_validator import OAS30Validator
 from mockserver.catalog import Api, Operation
 from mockserver.control import Prefer, PreferError
 from mockserver.errors import render_error
-from mockserver.extensions import Collection, Lifecycle, Scenario, Tree, lifecycle_from
+from mockserver.extensions import Collection, Lifecycle, Rollup, Scenario, Tree, lifecycle_from
 from mockserver.fixtures import Fixture, FixtureSet, response_schema
 from mockserver.generate import Generator, rng_for
 from mockserver.lifecycle import (
@@ -53,6 +53,14 @@ def _item_schema(schema: Mapping[str, Any], pointer: str) -> Mapping[str, Any]:
 def _copy(document: Any) -> Any:
     """A deep copy of JSON data (bodies hold only JSON types; orjson is ~7x faster than deepcopy)."""
     return orjson.loads(orjson.dumps(document))
+
+
+class _ScenarioAnswer(Exception):
+    """A scenario answers this poll with an error response; raised from deep inside a reply."""
+
+    def __init__(self, reply: Reply) -> None:
+        super().__init__(reply.status)
+        self.reply = reply
 
 
 @dataclass(frozen=True)
@@ -172,7 +180,10 @@ class Responder:
             if reply is not None:
                 return reply
         schema = response_schema(op, status) or {}
-        body = self._generate(api, op, schema, values, key, forced)
+        try:
+            body = self._generate(api, op, schema, values, key, forced)
+        except _ScenarioAnswer as answer:
+            return answer.reply
         if body is None:
             reply = render_error(op, "notFound", "No such resource", self.generator)
             if reply is not None:
@@ -371,6 +382,7 @@ class Responder:
             wanted = request_value(values, rules.each) or []
             wanted = wanted if isinstance(wanted, list) else [wanted]
             items = []
+            item_lifecycle = self._lifecycle(item_schema)
             for value in wanted:
                 item_key = self.item_key(api, op, value)
                 item_forced = self._pinned_turn(op, item_key) or forced
@@ -382,6 +394,10 @@ class Responder:
                 )
                 if not self._echo(item, item_schema, rules.echo, values, value):
                     return None
+                if rules.rollup is not None and item_lifecycle is not None and item_forced is None:
+                    state = self._rollup(api, op, rules.rollup, value)
+                    if state is not None:
+                        pointer_set(item, item_lifecycle.field, state)
                 items.append(item)
             return items
 
@@ -491,6 +507,62 @@ class Responder:
             return item
 
         return self._cached(("member", *item_parts, timeline, echoed), make, derived=True)
+
+    def _rollup(self, api: Api, op: Operation, rollup: Rollup, value: Any) -> str | None:
+        """A listed item's state, from what the rollup's operation shows of the same id now.
+
+        That view is the one a request for it would get (fixture, scenario or generated data), so
+        the list and the detail agree; a poll of the list is a poll of the id's scenario too.
+
+        Raises:
+            _ScenarioAnswer: the id's scenario answers this poll with an error status.
+        """
+        target = api.operation(rollup.operation)
+        values: dict[str, dict[str, Any]] = {"path": {}, "query": {}, "header": {}}
+        for ref in rollup.request:
+            location, _, param_name = ref.partition(".")
+            values[location][param_name] = value
+        for param in target.parameters:
+            if param.location == "query" and "default" in param.schema:
+                values["query"].setdefault(param.name, param.schema["default"])
+        success = next((s for s in target.responses if s.startswith("2")), "200")
+        schema = response_schema(target, success) or {}
+        key = self.resource_key(api, target, values)
+        fixture = self.fixtures.find(
+            api.slug,
+            target.id,
+            values,
+            lambda f: (
+                f.status < 300 and (f.scenario is not None or self._echoes(f.body, target.rules.echo, values))
+            ),
+        )
+        name = self.state.pinned(key) or (fixture.scenario if fixture is not None else None)
+        forced = None
+        if name is not None and name in target.rules.scenarios:
+            scenario = target.rules.scenarios[name]
+            run = self.state.run(key, name)
+            turn = take_turn(scenario, run, self._now(key))
+            if turn.step.status is not None:
+                raise _ScenarioAnswer(self._scenario_error(op, key, name, run.polls, turn))
+            forced = _Forced(scenario, run, turn)
+        if fixture is not None and forced is None:
+            body = fixture.body
+        else:
+            body = self._generate(api, target, schema, values, key, forced)
+        if body is None:
+            return None
+        return rollup.state(self._states(target, schema, body))
+
+    def _states(self, op: Operation, schema: Mapping[str, Any], body: Any) -> list[str]:
+        """The lifecycle states a body shows: of its tree node's children, else its own."""
+        if op.rules.tree is not None:
+            child_schema = _item_schema(schema, op.rules.tree.children)
+            lifecycle = self._lifecycle(child_schema)
+            children = pointer_get(body, op.rules.tree.children) or []
+            if lifecycle is not None:
+                return [str(pointer_get(c, lifecycle.field)) for c in children if isinstance(c, dict)]
+        lifecycle = self._lifecycle(schema)
+        return [str(pointer_get(body, lifecycle.field))] if lifecycle is not None else []
 
     def _pinned_turn(self, op: Operation, key: str) -> _Forced | None:
         name = self.state.pinned(key)

@@ -22,6 +22,7 @@ FINDING = re.compile(r"^(?P<file>\S+)#(?P<pointer>/[^ ]*) (?P<rule>[a-z][a-z-]*)
 BROKEN = [(rule, rule) for rule in RULES] + [
     ("extension-refs-lifecycle", "extension-refs"),
     ("extension-refs-errors", "extension-refs"),
+    ("extension-refs-rollup", "extension-refs"),
 ]
 # A fragment of the message each broken file must produce.
 EXPECTED_MESSAGE = {
@@ -34,6 +35,7 @@ EXPECTED_MESSAGE = {
     "extension-refs": "'path.id' is not a parameter of getThing",
     "extension-refs-lifecycle": "lifecycle state 'finished' is not in the enum",
     "extension-refs-errors": "410 is not a documented response",
+    "extension-refs-rollup": "rollup condition 'exploded' is not a lifecycle state of getThing",
     "error-template-valid": "'message' is a required property",
 }
 
@@ -48,6 +50,7 @@ POINTERS = {
     "extension-unknown": "/components/schemas/Thing/x-mock-lifecyle",
     "extension-refs": f"{_OP}/x-mock",
     "extension-refs-errors": f"{_OP}/x-mock/errors/notFound",
+    "extension-refs-rollup": "/paths/~1things/get/x-mock/collection/rollup",
     "error-template-valid": f"{_OP}/responses/404/x-mock-error",
 }
 

@@ -118,6 +118,47 @@ def test_oracle_parent_status_succeeds_after_three_polls(http: httpx.Client) -> 
     assert states == ["running", "running", "running", "success"]
 
 
+def _rolled_up(steps: list[dict[str, Any]]) -> str:
+    """The parent status the Oracle spec's rollup rules give a list of root steps."""
+    states = [s["status"] for s in steps]
+    if "Failed" in states:
+        return "failure"
+    return "success" if states and all(s == "Completed" for s in states) else "running"
+
+
+def test_oracle_list_and_details_tell_one_story(http: httpx.Client) -> None:
+    # Each poll of either view is a poll of 9-FAILSTEP2: running, steps, failure, steps.
+    status = "/selfservice/v1/executions/status?id=9-FAILSTEP2&requestor=X"
+    details = "/selfservice/v1/executions/9-FAILSTEP2/status/details?requestor=X"
+    assert http.get(status, headers=ORACLE).json()["response"][0]["status"] == "running"
+    middle = [s["status"] for s in http.get(details, headers=ORACLE).json()["subSteps"][:3]]
+    assert middle == ["Completed", "In Progress", "Queued"]
+    assert http.get(status, headers=ORACLE).json()["response"][0]["status"] == "failure"
+    steps = http.get(details, headers=ORACLE).json()["subSteps"]
+    assert _rolled_up(steps) == "failure" and "Failed" in {s["status"] for s in steps}
+
+
+def test_oracle_list_is_throttled_with_its_execution(http: httpx.Client) -> None:
+    path = "/selfservice/v1/executions/status?id=9-THROTTLED&requestor=X"
+    seen = poll(http, path, ORACLE, lambda b: b["response"][0]["status"], done=lambda s: s != "running")
+    assert seen == ["running", ("429", "1"), "success"]
+
+
+def test_oracle_generated_list_status_is_the_rollup_of_its_steps(http: httpx.Client) -> None:
+    # A day later every generated execution has ended; each step completed or failed on its own
+    # draw, so a list status drawn apart from the steps would disagree for some of these ids.
+    assert http.post("/__mock/clock", json={"seconds": 86400}).status_code == 200
+    executions = [f"3-ROLL{n:03d}" for n in range(12)]
+    query = "&".join(f"id={e}" for e in executions)
+    listed = http.get(f"/selfservice/v1/executions/status?{query}&requestor=X", headers=ORACLE).json()
+    parents = {item["executionId"]: item["status"] for item in listed["response"]}
+    for execution in executions:
+        details = f"/selfservice/v1/executions/{execution}/status/details?requestor=X"
+        steps = http.get(details, headers=ORACLE).json()["subSteps"]
+        assert parents[execution] == _rolled_up(steps), execution
+    assert set(parents.values()) <= {"success", "failure"}
+
+
 def test_8x8_newest_instance_completes(http: httpx.Client) -> None:
     path = "/api/v1/accounts/acme/definitions/00000000-0000-4000-8000-0000000000a1/workflows?limit=1"
 
