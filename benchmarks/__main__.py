@@ -26,7 +26,7 @@ from benchmarks.config import HOST, REPO, RESULTS_DIR, BenchError, Config
 from benchmarks.endpoints import Endpoint, Pool, fixture_pool, generated_pool, resolve
 from benchmarks.load import LoadResult, ensure_wrk, run_wrk, wrk_version
 from benchmarks.prism import PACKAGE, PrismInfo, ensure_prism, prism_launch
-from benchmarks.report import LABELS, Target, checks, machine_info, ratios, render, write_results
+from benchmarks.report import LABELS, WORKERS, Target, checks, machine_info, ratios, render, write_results
 from benchmarks.servers import Launch, Probe, Server, free_port, get, mock_launch, running, system_busy_s
 from benchmarks.verify_speed import time_schemathesis, time_verify
 
@@ -128,6 +128,31 @@ class Run:
             self._sample(server, self.targets[name])
         else:
             self._check_fixtures(server, self.targets[name])
+
+    def start_workers(self, stack: ExitStack) -> None:
+        """(e): the generated mock with `--workers`; its answers must be those of one worker."""
+        probes = self._probes(self.generated, full=True)
+        launch = mock_launch(self.config.project, free_port(), probes, workers=WORKERS)
+        paths = {slug: pool.full() for slug, pool in self.generated.items()}
+        server = self.start(stack, "mock-workers", [launch], paths, _single)
+        single = self.started.get("mock-generated")
+        if server is None or single is None:
+            return
+        compared = identical = 0
+        for endpoint in self.endpoints:
+            for path in self.generated[endpoint.slug].full()[:SAMPLE]:
+                # Read each URL from the pool twice (the kernel spreads connections over workers)
+                # and once from the single worker; a state change in between gets one retry.
+                for _ in range(2):
+                    one = get(single.server.port(), path, endpoint.headers)
+                    many = [get(server.port(), path, endpoint.headers) for _ in range(2)]
+                    if one is not None and all(m == one for m in many):
+                        break
+                compared += 1
+                identical += one is not None and all(m == one for m in many)
+        self.targets["mock-workers"]["identical_answers"] = {"compared": compared, "identical": identical}
+        if identical != compared:
+            self.notes.append(f"(e) --workers {WORKERS}: {compared - identical} of {compared} answers differ")
 
     def start_ceiling(self, stack: ExitStack) -> None:
         missing = [e.slug for e in self.endpoints if e.prefix not in self.bodies]
@@ -370,6 +395,7 @@ def main() -> int:
         run.start_ceiling(stack)
         run.start_prism(stack, prism, dynamic=False)
         run.start_prism(stack, prism, dynamic=True)
+        run.start_workers(stack)
         run.load_all()
         run.time_verify()
         _say("stopping every server")

@@ -22,7 +22,10 @@ LABELS = {
     "ceiling": "(c) bare ASGI ceiling",
     "prism-static": "(d) Prism static",
     "prism-dynamic": "(d) Prism dynamic",
+    "mock-workers": "(e) mock, generated, --workers 2",
 }
+WORKERS = 2
+WORKERS_LIMIT = 1.5  # 2 workers share the 2 CPUs with wrk: 2x is out of reach, well above 1x is not
 STARTUP_LIMIT_S = 1.0
 RSS_LIMIT_MIB = 150.0
 
@@ -85,6 +88,7 @@ def ratios(targets: Mapping[str, Target], slugs: Sequence[str]) -> dict[str, dic
         ceiling = _load(targets, "ceiling", slug)
         static = _load(targets, "prism-static", slug)
         dynamic = _load(targets, "prism-dynamic", slug)
+        workers = _load(targets, "mock-workers", slug)
 
         def rps(load: Mapping[str, Any] | None) -> float | None:
             return None if load is None else float(load["rps"])
@@ -97,6 +101,7 @@ def ratios(targets: Mapping[str, Target], slugs: Sequence[str]) -> dict[str, dic
             "generated_over_prism_dynamic": _ratio(rps(gen), rps(dynamic)),
             "generated_p99_over_prism_dynamic_p99": _ratio(p99(gen), p99(dynamic)),
             "fixtures_over_prism_static": _ratio(rps(fix), rps(static)),
+            "workers_over_one_worker": _ratio(rps(workers), rps(gen)),
         }
     return out
 
@@ -149,6 +154,29 @@ def checks(
                 "" if ratio is not None and fix is not None and static is not None else missing,
             )
         )
+    scaling = [
+        r["workers_over_one_worker"] for r in table.values() if r["workers_over_one_worker"] is not None
+    ]
+    worst = min(scaling, default=None)
+    found.append(
+        _check(
+            f"--workers {WORKERS}: generated req/s over one worker (worst API)",
+            worst,
+            f">= {WORKERS_LIMIT:g}",
+            None if worst is None else worst >= WORKERS_LIMIT,
+            "" if worst is not None else "not measured",
+        )
+    )
+    same = targets.get("mock-workers", {}).get("identical_answers")
+    found.append(
+        _check(
+            f"--workers {WORKERS}: answers identical to one worker's",
+            None if same is None else float(same["identical"]),
+            f"= {same['compared']}" if same else "",
+            None if same is None else same["identical"] == same["compared"],
+            "" if same is not None else "not measured",
+        )
+    )
     mocks = [targets[n] for n in ("mock-generated", "mock-fixtures") if targets.get(n, {}).get("startup_s")]
     startup = max((t["startup_s"] for t in mocks), default=None)
     found.append(
@@ -279,12 +307,12 @@ def render(result: Mapping[str, Any]) -> str:
             _times(r["generated_over_prism_dynamic"]),
             _times(r["generated_p99_over_prism_dynamic_p99"]),
             _times(r["fixtures_over_prism_static"]),
+            _times(r.get("workers_over_one_worker")),
         ]
         for slug, r in result["ratios"].items()
     ]
-    out += _table(
-        ["API", "(a)/(c) req/s", "(a)/(d-dynamic) req/s", "(a)/(d-dynamic) p99", "(b)/(d-static) req/s"], rows
-    )
+    header = ["API", "(a)/(c) req/s", "(a)/(d-dynamic) req/s", "(a)/(d-dynamic) p99", "(b)/(d-static) req/s"]
+    out += _table([*header, "(e)/(a) req/s"], rows)
     verify = result.get("verify") or {}
     if verify.get("skipped") or verify.get("error"):
         out += ["", f"## Verify speed: NOT MEASURED: {verify.get('skipped') or verify.get('error')}"]

@@ -244,9 +244,13 @@ def _wait_ready(server: Server) -> None:
             time.sleep(0.01)
 
 
-def mock_launch(project: Path, port: int, probes: Sequence[Probe], label: str = "mock") -> Launch:
-    """`python -m mockserver serve`: one worker, every spec, default seed, access log off."""
+def mock_launch(
+    project: Path, port: int, probes: Sequence[Probe], label: str = "mock", workers: int = 1
+) -> Launch:
+    """`python -m mockserver serve`: every spec, default seed, access log off, one worker unless told."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MOCKSERVER_")}
     env["MOCKSERVER_ACCESS_LOG"] = "false"
     argv = [sys.executable, "-m", "mockserver", "serve", "--host", HOST, "--port", str(port)]
+    if workers > 1:
+        argv += ["--workers", str(workers)]
     return Launch(label, argv, port, probes, cwd=project, env=env)
