@@ -215,16 +215,21 @@ class Responder:
         return Reply(reply.status, reply.body, headers, reply.media_type, observed=((key, None, None),))
 
     def _fixture_reply(self, op: Operation, fixture: Fixture, values: RequestValues) -> Reply:
-        body = _copy(fixture.body)
         listing = op.rules.collection
-        if listing is not None and listing.each is None and fixture.status < 300:
+        if listing is None or listing.each is not None or fixture.status >= 300:
+            return Reply(fixture.status, fixture.body, fixture.headers)  # served as stored, never changed
+
+        def select() -> Any:
             # A fixture gives the collection; the list's own rules still apply to it.
+            body = _copy(fixture.body)
             items = body if listing.at == "" else pointer_get(body, listing.at)
             selected = select_items(listing, list(items or []), values)
-            if isinstance(body, dict):
-                pointer_set(body, listing.at, selected)
-            else:
-                body = selected
+            if not isinstance(body, dict):
+                return selected
+            pointer_set(body, listing.at, selected)
+            return body
+
+        body = self._cached(("fixture", id(fixture), repr(values)), select, derived=True)
         return Reply(fixture.status, body, fixture.headers)
 
     def _observe(
@@ -334,6 +339,24 @@ class Responder:
             return timeline_of(lifecycle, forced.scenario, forced.run, forced.turn)
         return child_timeline(lifecycle, forced.scenario, forced.run, forced.turn, child)
 
+    def _timeline(self, lifecycle: Lifecycle, parts: tuple[Any, ...], created: float, now: float) -> Timeline:
+        """Where the resource made from `parts` stands at `now`; kept until its next transition."""
+        key = ("timeline", *parts, created)
+        cached = self._derived.get(key)
+        if cached is not None and cached[1] <= now < cached[2]:
+            self._derived.move_to_end(key)
+            timeline: Timeline = cached[0]
+            return timeline
+        story = self._story(lifecycle, parts, created)
+        timeline, since, until = timeline_window(lifecycle, story, now)
+        self._store(key, (timeline, since, until), derived=True)
+        return timeline
+
+    def _parts(self, api: Api, op: Operation, values: RequestValues) -> tuple[Any, ...]:
+        """What a generated resource derives from: the seed, its API, resource name and key."""
+        key = tuple(request_value(values, ref) for ref in op.rules.key)
+        return (self._options.seed, api.slug, op.rules.resource, repr(key))
+
     def _generate(
         self,
         api: Api,
@@ -344,8 +367,7 @@ class Responder:
         forced: _Forced | None,
     ) -> Any:
         rules = op.rules
-        key = tuple(request_value(values, ref) for ref in rules.key)
-        parts = (self._options.seed, api.slug, rules.resource, repr(key))
+        parts = self._parts(api, op, values)
         now = self._now(resource)
         body = self._resource(schema, parts, now, timeline=self._forced_timeline(schema, forced))
         if rules.tree is not None:
@@ -545,13 +567,22 @@ class Responder:
             if turn.step.status is not None:
                 raise _ScenarioAnswer(self._scenario_error(op, key, name, run.polls, turn))
             forced = _Forced(scenario, run, turn)
+        tree = target.rules.tree
         if fixture is not None and forced is None:
-            body = fixture.body
-        else:
+            return rollup.state(self._states(target, schema, fixture.body))
+        if tree is None:
             body = self._generate(api, target, schema, values, key, forced)
-        if body is None:
+            return None if body is None else rollup.state(self._states(target, schema, body))
+        # Only the children's states are needed: their timelines, without building the bodies.
+        for pointer, ref in target.rules.echo.items():
+            wanted = request_value(values, ref)
+            if wanted is not None and not self._fits(subschema(schema, pointer), wanted):
+                return None  # the detail cannot exist, so it does not decide the state
+        parts = self._parts(api, target, values)
+        children = self._tree_children(tree, schema, parts, values, self._now(key), forced)
+        if children is None:
             return None
-        return rollup.state(self._states(target, schema, body))
+        return rollup.state([t.state for *_, t in children if t is not None])
 
     def _states(self, op: Operation, schema: Mapping[str, Any], body: Any) -> list[str]:
         """The lifecycle states a body shows: of its tree node's children, else its own."""
@@ -618,22 +649,38 @@ class Responder:
         forced: _Forced | None,
     ) -> list[Any] | None:
         """The children of the node the request names, or None when the tree has no such node."""
+        children = self._tree_children(rules, schema, parts, values, now, forced)
+        if children is None:
+            return None
+        child_schema = _item_schema(schema, rules.children)
+        return [
+            self._resource(child_schema, child_parts, now, created, base=base, timeline=timeline)
+            for child_parts, base, created, timeline in children
+        ]
+
+    def _tree_children(
+        self,
+        rules: Tree,
+        schema: Mapping[str, Any],
+        parts: tuple[Any, ...],
+        values: RequestValues,
+        now: float,
+        forced: _Forced | None,
+    ) -> list[tuple[tuple[Any, ...], Any, float, Timeline | None]] | None:
+        """The children of the node the request names, each with where it stands at `now`."""
         child_schema = _item_schema(schema, rules.children)
         nodes = self._cached(("tree", *parts), lambda: self._build_tree(rules, child_schema, parts))
         children = nodes.get(repr(request_value(values, rules.param)))
         if children is None:
             return None
-        return [
-            self._resource(
-                child_schema,
-                child_parts,
-                now,
-                created,
-                base=base,
-                timeline=self._forced_timeline(child_schema, forced, child=index),
-            )
-            for index, (child_parts, base, created) in enumerate(children)
-        ]
+        lifecycle = self._lifecycle(child_schema)
+        out = []
+        for index, (child_parts, base, created) in enumerate(children):
+            timeline = self._forced_timeline(child_schema, forced, child=index)
+            if timeline is None and lifecycle is not None:
+                timeline = self._timeline(lifecycle, child_parts, created, now)
+            out.append((child_parts, base, created, timeline))
+        return out
 
     def _build_tree(
         self, rules: Tree, child_schema: Mapping[str, Any], parts: tuple[Any, ...]

@@ -191,11 +191,32 @@ class RequestParameters:
             if param.nullable and value in ("", "null"):
                 values[param.location][param.name] = None if value == "null" else value
                 continue
-            if not param.validator.is_valid(value):
+            if not _valid(param.validator, value):
                 error = next(iter(param.validator.iter_errors(value)))
                 raise InvalidParameter(param.location, param.name, _reason(error))
             values[param.location][param.name] = value
         return values
+
+
+_VERDICTS: dict[tuple[int, type, Any], bool] = {}
+_VERDICTS_MAX = 8192
+
+
+def _valid(validator: Any, value: Any) -> bool:
+    """`validator.is_valid(value)`, remembered: pollers send the same few values again and again.
+    The memory is bounded (cleared when full), so a flood of distinct values only costs the check."""
+    key = (id(validator), type(value), tuple(value) if isinstance(value, list) else value)
+    try:
+        return _VERDICTS[key]
+    except KeyError:
+        pass
+    except TypeError:  # not hashable
+        return bool(validator.is_valid(value))
+    verdict = bool(validator.is_valid(value))
+    if len(_VERDICTS) >= _VERDICTS_MAX:
+        _VERDICTS.clear()
+    _VERDICTS[key] = verdict
+    return verdict
 
 
 def _typed(param: _Compiled, raw: Any) -> Any:
