@@ -339,17 +339,24 @@ class Responder:
             return timeline_of(lifecycle, forced.scenario, forced.run, forced.turn)
         return child_timeline(lifecycle, forced.scenario, forced.run, forced.turn, child)
 
-    def _timeline(self, lifecycle: Lifecycle, parts: tuple[Any, ...], created: float, now: float) -> Timeline:
-        """Where the resource made from `parts` stands at `now`; kept until its next transition."""
-        key = ("timeline", *parts, created)
+    def _while_valid(self, key: tuple[Any, ...], now: float, make: Any) -> Any:
+        """A value that holds over a span of time (`make()` -> value, since, until), kept in the
+        derived cache for as long as `now` stays inside that span."""
         cached = self._derived.get(key)
         if cached is not None and cached[1] <= now < cached[2]:
             self._derived.move_to_end(key)
-            timeline: Timeline = cached[0]
-            return timeline
-        story = self._story(lifecycle, parts, created)
-        timeline, since, until = timeline_window(lifecycle, story, now)
-        self._store(key, (timeline, since, until), derived=True)
+            return cached[0]
+        value, since, until = make()
+        self._store(key, (value, since, until), derived=True)
+        return value
+
+    def _timeline(self, lifecycle: Lifecycle, parts: tuple[Any, ...], created: float, now: float) -> Timeline:
+        """Where the resource made from `parts` stands at `now`; kept until its next transition."""
+        timeline: Timeline = self._while_valid(
+            ("timeline", *parts, created),
+            now,
+            lambda: timeline_window(lifecycle, self._story(lifecycle, parts, created), now),
+        )
         return timeline
 
     def _parts(self, api: Api, op: Operation, values: RequestValues) -> tuple[Any, ...]:
@@ -493,20 +500,19 @@ class Responder:
         Timelines only change when a member changes state, so the views are kept until the
         earliest next transition of any member (or the clock moves back before the latest one).
         """
-        key = ("views", *parts)
-        cached = self._derived.get(key)
-        if cached is not None and cached[1] <= now < cached[2]:
-            self._derived.move_to_end(key)
-            views: list[tuple[Any, Timeline | None]] = cached[0]
-            return views
-        views, since, until = [], float("-inf"), float("inf")
-        for member in members:
-            timeline = None
-            if lifecycle is not None and member[3]:
-                timeline, begins, ends = timeline_window(lifecycle, member[3], now)
-                since, until = max(since, begins), min(until, ends)
-            views.append((member, timeline))
-        self._store(key, (views, since, until), derived=True)
+
+        def make() -> tuple[list[tuple[Any, Timeline | None]], float, float]:
+            views: list[tuple[Any, Timeline | None]] = []
+            since, until = float("-inf"), float("inf")
+            for member in members:
+                timeline = None
+                if lifecycle is not None and member[3]:
+                    timeline, begins, ends = timeline_window(lifecycle, member[3], now)
+                    since, until = max(since, begins), min(until, ends)
+                views.append((member, timeline))
+            return views, since, until
+
+        views: list[tuple[Any, Timeline | None]] = self._while_valid(("views", *parts), now, make)
         return views
 
     def _member(
