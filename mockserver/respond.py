@@ -164,15 +164,10 @@ class Responder:
                 ),
             )
         key = self.resource_key(api, op, values)
-        name = self.state.pinned(key) or (fixture.scenario if fixture is not None else None)
-        forced: _Forced | None = None
-        if name is not None and name in op.rules.scenarios:
-            scenario = op.rules.scenarios[name]
-            run = self.state.run(key, name)
-            turn = take_turn(scenario, run, self._now(key))
-            if turn.step.status is not None:
-                return self._scenario_error(op, key, name, run.polls, turn)
-            forced = _Forced(scenario, run, turn)
+        try:
+            forced = self._turn(op, key, fixture, answer=op)
+        except _ScenarioAnswer as answer:
+            return answer.reply
         if fixture is not None and forced is None:
             return self._fixture_reply(op, fixture, values)
         if fixture is None and forced is None and self._options.fixtures_only:
@@ -564,15 +559,7 @@ class Responder:
                 f.status < 300 and (f.scenario is not None or self._echoes(f.body, target.rules.echo, values))
             ),
         )
-        name = self.state.pinned(key) or (fixture.scenario if fixture is not None else None)
-        forced = None
-        if name is not None and name in target.rules.scenarios:
-            scenario = target.rules.scenarios[name]
-            run = self.state.run(key, name)
-            turn = take_turn(scenario, run, self._now(key))
-            if turn.step.status is not None:
-                raise _ScenarioAnswer(self._scenario_error(op, key, name, run.polls, turn))
-            forced = _Forced(scenario, run, turn)
+        forced = self._turn(target, key, fixture, answer=op)
         tree = target.rules.tree
         if fixture is not None and forced is None:
             return rollup.state(self._states(target, schema, fixture.body))
@@ -600,6 +587,22 @@ class Responder:
                 return [str(pointer_get(c, lifecycle.field)) for c in children if isinstance(c, dict)]
         lifecycle = self._lifecycle(schema)
         return [str(pointer_get(body, lifecycle.field))] if lifecycle is not None else []
+
+    def _turn(self, op: Operation, key: str, fixture: Fixture | None, *, answer: Operation) -> _Forced | None:
+        """This poll's turn of the scenario `key` is pinned to (by the control API or a fixture).
+
+        Raises:
+            _ScenarioAnswer: the turn answers with an error status, in `answer`'s error format.
+        """
+        name = self.state.pinned(key) or (fixture.scenario if fixture is not None else None)
+        if name is None or name not in op.rules.scenarios:
+            return None
+        scenario = op.rules.scenarios[name]
+        run = self.state.run(key, name)
+        turn = take_turn(scenario, run, self._now(key))
+        if turn.step.status is not None:
+            raise _ScenarioAnswer(self._scenario_error(answer, key, name, run.polls, turn))
+        return _Forced(scenario, run, turn)
 
     def _pinned_turn(self, op: Operation, key: str) -> _Forced | None:
         name = self.state.pinned(key)
