@@ -18,8 +18,8 @@ from urllib.parse import quote, urlencode
 import yaml
 
 from benchmarks.config import BenchError
-from mockserver.catalog import load_api
 from mockserver.exceptions import MockServerError
+from mockserver.spec.catalog import load_api
 
 __all__ = ["ENDPOINTS", "Endpoint", "Pool", "fixture_pool", "generated_pool", "resolve"]
 

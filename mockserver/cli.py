@@ -239,7 +239,7 @@ def _serve(args: argparse.Namespace) -> int:
         **ssl,  # type: ignore[arg-type]
         **UVICORN_OPTIONS,
     )
-    from mockserver.polls import poll_report, render_poll_line
+    from mockserver.server.polls import poll_report, render_poll_line
 
     for summary in poll_report(server.responder.state.journal):
         print(render_poll_line(summary), file=sys.stderr)

@@ -13,11 +13,11 @@ from jsonschema import Draft202012Validator
 from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import OpenAPIV30SpecValidator
 
-from mockserver.catalog import HTTP_METHODS, load_api, load_document, pointer_escape, resolve_refs
-from mockserver.errors import fill_template
 from mockserver.exceptions import SpecError
-from mockserver.extensions import EXTENSION_SCHEMAS, lifecycle_from
-from mockserver.fixtures import response_schema
+from mockserver.produce.fixtures import response_schema
+from mockserver.render.errors import fill_template
+from mockserver.spec.catalog import HTTP_METHODS, load_api, load_document, pointer_escape, resolve_refs
+from mockserver.spec.extensions import EXTENSION_SCHEMAS, lifecycle_from
 
 __all__ = ["BLOCKING", "RULES", "Finding", "check_servable", "check_spec"]
 

@@ -12,11 +12,11 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from schemathesis.core.failures import Failure
 
-from mockserver.catalog import Api, Operation
-from mockserver.extensions import Collection, Lifecycle, lifecycle_from
-from mockserver.fixtures import response_schema
-from mockserver.lifecycle import pointer_get, sort_key, subschema
-from mockserver.validation import coerce
+from mockserver.pipeline.parameters import coerce
+from mockserver.produce.fixtures import response_schema
+from mockserver.produce.lifecycle import pointer_get, sort_key, subschema
+from mockserver.spec.catalog import Api, Operation
+from mockserver.spec.extensions import Collection, Lifecycle, lifecycle_from
 
 __all__ = [
     "ContractViolation",

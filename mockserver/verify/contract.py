@@ -11,7 +11,7 @@ import schemathesis
 from schemathesis import GenerationMode
 from schemathesis.config._auth import AuthConfig
 
-from mockserver.catalog import Api, load_api
+from mockserver.spec.catalog import Api, load_api
 from mockserver.verify.checks import semantic_checks
 
 __all__ = ["api_of", "credential_headers", "full_base_url", "load_contract"]

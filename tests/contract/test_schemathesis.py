@@ -11,8 +11,8 @@ from schemathesis.config._auth import AuthConfig
 from schemathesis.specs.openapi.checks import missing_required_header
 
 from mockserver.app import create_app
-from mockserver.catalog import load_api
 from mockserver.settings import Settings
+from mockserver.spec.catalog import load_api
 from tests.conftest import CREDENTIALS, SLUGS, SPECS, TOKENS
 
 APP = create_app(

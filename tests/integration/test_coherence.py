@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from mockserver.catalog import load_document, resolve_refs
+from mockserver.spec.catalog import load_document, resolve_refs
 from tests.conftest import CREDENTIALS, SPECS, start_server
 
 DEFINITION = "2aa9465e-dec7-4c3e-8fa6-bd168af9eaca"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mockserver.control import Prefer, PreferError, parse_prefer
+from mockserver.pipeline.prefer import Prefer, PreferError, parse_prefer
 
 
 def test_no_header_prefers_nothing() -> None:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from mockserver.catalog import load_api
 from mockserver.exceptions import FixtureError
-from mockserver.fixtures import load_fixtures
+from mockserver.produce.fixtures import load_fixtures
+from mockserver.spec.catalog import load_api
 from tests.conftest import FIXTURES, SLUGS, SPECS
 
 APIS = [load_api(SPECS / f"{slug}.yaml") for slug in SLUGS]

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openapi_schema_validator import OAS30Validator
 
-from mockserver.generate import Generator, format_time, generate_from_pattern, rng_for
+from mockserver.produce.generate import Generator, format_time, generate_from_pattern, rng_for
 
 GENERATOR = Generator()
 PATTERNS = [

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from mockserver.extensions import lifecycle_from
-from mockserver.generate import rng_for
-from mockserver.lifecycle import apply_timeline, human_duration, timeline_at
+from mockserver.produce.generate import rng_for
+from mockserver.produce.lifecycle import apply_timeline, human_duration, timeline_at
+from mockserver.spec.extensions import lifecycle_from
 
 LIFECYCLE = lifecycle_from(
     {

@@ -24,8 +24,8 @@ from urllib.parse import unquote_plus
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mockserver.catalog import load_catalog
 from mockserver.settings import UVICORN_OPTIONS, Settings, default_spec_dir
+from mockserver.spec.catalog import load_catalog
 
 __all__ = [
     "BREAKAGES",

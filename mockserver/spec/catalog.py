@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from mockserver.exceptions import SpecError
-from mockserver.extensions import MockRules, mock_rules_from
+from mockserver.spec.extensions import MockRules, mock_rules_from
 
 __all__ = [
     "HTTP_METHODS",

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from mockserver.extensions import Lifecycle
-from mockserver.generate import format_time
+from mockserver.produce.generate import format_time
+from mockserver.spec.extensions import Lifecycle
 
 __all__ = [
     "Clock",

@@ -15,13 +15,13 @@ import orjson
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mockserver.control import Prefer, PreferError, parse_prefer
-from mockserver.errors import render_error, render_problem
-from mockserver.reply import Reply
-from mockserver.state import JournalEntry
+from mockserver.pipeline.prefer import Prefer, PreferError, parse_prefer
+from mockserver.pipeline.state import JournalEntry
+from mockserver.render.errors import render_error, render_problem
+from mockserver.render.reply import Reply
 
 if TYPE_CHECKING:
-    from mockserver.app import MockServer
+    from mockserver.server.app import MockServer
 
 __all__ = ["CURRENT_ENTRY", "ControlMiddleware", "DroppedConnection", "JournalMiddleware", "render_reply"]
 

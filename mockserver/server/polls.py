@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from statistics import fmean
 from typing import Any
 
-from mockserver.state import JournalEntry
+from mockserver.pipeline.state import JournalEntry
 
 __all__ = ["poll_report", "render_poll_line"]
 

@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from starlette.responses import Response
 
-from mockserver.errors import render_problem
-from mockserver.generate import format_time
-from mockserver.polls import poll_report
+from mockserver.produce.generate import format_time
+from mockserver.render.errors import render_problem
+from mockserver.server.polls import poll_report
 
 if TYPE_CHECKING:
-    from mockserver.app import MockServer
+    from mockserver.server.app import MockServer
 
 __all__ = ["ADMIN_SPEC", "admin_handlers"]
 

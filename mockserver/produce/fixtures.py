@@ -23,8 +23,8 @@ from typing import Any
 import yaml
 from openapi_schema_validator import OAS30Validator
 
-from mockserver.catalog import YAML_LOADER, Api, Operation
 from mockserver.exceptions import FixtureError
+from mockserver.spec.catalog import YAML_LOADER, Api, Operation
 
 __all__ = ["Fixture", "FixtureSet", "load_fixtures", "response_schema"]
 

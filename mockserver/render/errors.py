@@ -12,10 +12,10 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from mockserver.catalog import Operation
-from mockserver.fixtures import response_schema
-from mockserver.generate import Generator, format_time, rng_for
-from mockserver.reply import PROBLEM_JSON, Reply
+from mockserver.produce.fixtures import response_schema
+from mockserver.produce.generate import Generator, format_time, rng_for
+from mockserver.render.reply import PROBLEM_JSON, Reply
+from mockserver.spec.catalog import Operation
 
 __all__ = ["PROBLEMS", "error_status", "fill_template", "render_error", "render_problem"]
 

@@ -16,7 +16,7 @@ from jsonschema import FormatChecker
 from openapi_schema_validator import OAS30Validator
 from starlette.requests import cookie_parser
 
-from mockserver.catalog import Parameter
+from mockserver.spec.catalog import Parameter
 
 __all__ = [
     "VALUES_KEY",

@@ -23,8 +23,8 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from mockserver.catalog import Operation, load_document
 from mockserver.exceptions import ConfigError, SpecError
+from mockserver.spec.catalog import Operation, load_document
 
 __all__ = ["Decision", "FaultPlan", "FaultRule", "load_fault_plan"]
 

@@ -13,7 +13,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from mockserver.catalog import Api
+from mockserver.spec.catalog import Api
 
 __all__ = ["docs_routes"]
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from mockserver.extensions import Lifecycle, Scenario, Step
-from mockserver.lifecycle import Timeline
-from mockserver.state import ScenarioRun
+from mockserver.pipeline.state import ScenarioRun
+from mockserver.produce.lifecycle import Timeline
+from mockserver.spec.extensions import Lifecycle, Scenario, Step
 
 __all__ = ["Turn", "child_timeline", "take_turn", "timeline_of"]
 

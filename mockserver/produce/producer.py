@@ -11,13 +11,11 @@ from typing import Any
 import orjson
 from openapi_schema_validator import OAS30Validator
 
-from mockserver.catalog import Api, Operation
-from mockserver.control import Prefer, PreferError
-from mockserver.errors import render_error
-from mockserver.extensions import Collection, Lifecycle, Rollup, Scenario, Tree, lifecycle_from
-from mockserver.fixtures import Fixture, FixtureSet, response_schema
-from mockserver.generate import Generator, rng_for
-from mockserver.lifecycle import (
+from mockserver.pipeline.prefer import Prefer, PreferError
+from mockserver.pipeline.state import MockState, ScenarioRun
+from mockserver.produce.fixtures import Fixture, FixtureSet, response_schema
+from mockserver.produce.generate import Generator, rng_for
+from mockserver.produce.lifecycle import (
     Clock,
     Schedule,
     Timeline,
@@ -30,9 +28,11 @@ from mockserver.lifecycle import (
     timeline_from,
     timeline_window,
 )
-from mockserver.reply import Reply
-from mockserver.scenarios import Turn, child_timeline, take_turn, timeline_of
-from mockserver.state import MockState, ScenarioRun
+from mockserver.produce.scenarios import Turn, child_timeline, take_turn, timeline_of
+from mockserver.render.errors import render_error
+from mockserver.render.reply import Reply
+from mockserver.spec.catalog import Api, Operation
+from mockserver.spec.extensions import Collection, Lifecycle, Rollup, Scenario, Tree, lifecycle_from
 
 __all__ = ["RequestValues", "Responder", "request_value", "select_items"]
 
