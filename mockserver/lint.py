@@ -14,10 +14,12 @@ from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import OpenAPIV30SpecValidator
 
 from mockserver.exceptions import SpecError
-from mockserver.produce.fixtures import response_schema
 from mockserver.render.errors import fill_template
-from mockserver.spec.catalog import HTTP_METHODS, load_api, load_document, pointer_escape, resolve_refs
-from mockserver.spec.extensions import EXTENSION_SCHEMAS, lifecycle_from
+from mockserver.spec.catalog import HTTP_METHODS, load_api, load_document, resolve_refs
+from mockserver.spec.extensions import EXTENSION_SCHEMAS
+from mockserver.spec.pointers import pointer_escape
+from mockserver.spec.responses import response_schema
+from mockserver.spec.rules import lifecycle_from
 
 __all__ = ["BLOCKING", "RULES", "Finding", "check_servable", "check_spec"]
 

@@ -1,55 +1,27 @@
-"""Request checks plugged into Connexion: parameters with clear messages, simulated credentials."""
+"""Read parameters: each operation's parameters parsed once from the ASGI scope, typed, checked."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 import orjson
-from connexion.exceptions import BadRequestProblem, OAuthResponseProblem
-from connexion.security import ApiKeySecurityHandler, BearerSecurityHandler
-from connexion.validators import ParameterValidator
-from jsonschema import FormatChecker
-from openapi_schema_validator import OAS30Validator
 from starlette.requests import cookie_parser
 
-from mockserver.spec.catalog import Parameter
+from mockserver.spec.catalog import Operation, Parameter
+from mockserver.spec.schemas import schema_validator
 
-__all__ = [
-    "VALUES_KEY",
-    "InvalidParameter",
-    "RequestParameters",
-    "RequestValues",
-    "SpecParameterValidator",
-    "coerce",
-    "path_parameter_problem",
-    "security_map",
-]
-
-_JWT = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$")
-_FORMATS = FormatChecker()
+__all__ = ["InvalidParameter", "RequestParameters", "coerce", "parameter_specs", "path_parameter_problem"]
 
 
-def _is_int32(value: object) -> bool:
-    return not isinstance(value, int) or -(2**31) <= value < 2**31
-
-
-def _is_int64(value: object) -> bool:
-    return not isinstance(value, int) or -(2**63) <= value < 2**63
-
-
-_FORMATS.checks("int32")(_is_int32)
-_FORMATS.checks("int64")(_is_int64)
-
-
-class InvalidParameter(BadRequestProblem):  # type: ignore[misc]
+class InvalidParameter(ValueError):
     """A request parameter breaks its schema; `detail` names the parameter and why."""
 
     def __init__(self, location: str, name: str, reason: str) -> None:
-        super().__init__(detail=f"{location} parameter '{name}' {reason}")
+        self.detail = f"{location} parameter '{name}' {reason}"
+        super().__init__(self.detail)
         self.location = location
         self.name = name
         self.reason = reason
@@ -77,10 +49,7 @@ def _reason(error: Any) -> str:
 
 _MISSING = object()
 
-# Where the parsed, typed values of a validated request travel to the handler (ASGI scope key).
-VALUES_KEY = "mockserver.values"
-
-RequestValues = dict[str, dict[str, Any]]
+_Values = dict[str, dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -96,19 +65,8 @@ class _Compiled:
     default: Any
 
 
-_VALIDATORS: dict[bytes, Any] = {}
-
-
 def _content_key(value: Any) -> bytes:
     return orjson.dumps(value, option=orjson.OPT_SORT_KEYS, default=str)
-
-
-def _validator(schema: Mapping[str, Any]) -> Any:
-    """One compiled validator per distinct schema (operations share most parameter schemas)."""
-    key = _content_key(schema)
-    if key not in _VALIDATORS:
-        _VALIDATORS[key] = OAS30Validator(schema, format_checker=_FORMATS)
-    return _VALIDATORS[key]
 
 
 def _compiled(p: Mapping[str, Any]) -> _Compiled:
@@ -122,7 +80,7 @@ def _compiled(p: Mapping[str, Any]) -> _Compiled:
         location=location,
         required=bool(p.get("required")),
         nullable=bool(schema.get("nullable")),
-        validator=_validator(schema),
+        validator=schema_validator(schema),
         schema=schema,
         array=schema.get("type") == "array",
         explode=explode,
@@ -155,13 +113,13 @@ class RequestParameters:
             _READERS[key] = cls(parameters)
         return _READERS[key]
 
-    def read(self, scope: Mapping[str, Any]) -> RequestValues:
+    def read(self, scope: Mapping[str, Any]) -> _Values:
         """The request's parameter values by location.
 
         Raises:
             InvalidParameter: a required parameter is missing or a value breaks its schema.
         """
-        values: RequestValues = {"path": {}, "query": {}, "header": {}}
+        values: _Values = {"path": {}, "query": {}, "header": {}}
         sources: dict[str, Mapping[str, Any]] = {}
         locations = self._locations
         if "query" in locations:
@@ -234,23 +192,6 @@ def _typed(param: _Compiled, raw: Any) -> Any:
     return [coerce(items, v) for v in given]
 
 
-class SpecParameterValidator(ParameterValidator):  # type: ignore[misc]
-    """Connexion's parameter validator, reading the scope once with compiled schemas.
-
-    The typed values go on in the scope (`VALUES_KEY`), so the handler does not parse them again;
-    error messages name the parameter and the rule it breaks.
-    """
-
-    def __init__(self, parameters: list[Mapping[str, Any]], uri_parser: Any, **kwargs: Any) -> None:
-        super().__init__(parameters, uri_parser, **kwargs)
-        self._reader = RequestParameters.of(parameters)
-
-    def validate(self, scope: dict[str, Any]) -> None:
-        if self.strict_validation:  # Connexion's own check, refusing parameters the spec lacks
-            super().validate(scope)
-        scope[VALUES_KEY] = self._reader.read(scope)
-
-
 def coerce(schema: Mapping[str, Any], raw: str) -> Any:
     """A raw string as the schema's scalar type, or unchanged when it does not parse."""
     try:
@@ -276,54 +217,15 @@ def path_parameter_problem(parameters: Sequence[Parameter], values: Mapping[str,
                 raw = int(raw) if param.schema.get("type") == "integer" else float(raw)
             except ValueError:
                 return f"path parameter '{param.name}' must be of type {param.schema['type']} (got {raw!r})"
-        error = next(iter(OAS30Validator(param.schema, format_checker=_FORMATS).iter_errors(raw)), None)
+        error = next(iter(schema_validator(param.schema).iter_errors(raw)), None)
         if error is not None:
-            return str(InvalidParameter("path", param.name, _reason(error)).detail)
+            return InvalidParameter("path", param.name, _reason(error)).detail
     return None
 
 
-def _accept(valid: Collection[str] | None, value: str) -> dict[str, Any] | None:
-    # A credential naming itself invalid is refused, so clients and contract tools (Schemathesis
-    # probes with "SCHEMATHESIS-INVALID-VALUE") can reach the 401/403 paths without --token.
-    if "invalid" in value.lower() or (valid is not None and value not in valid):
-        return None
-    return {"sub": "mock-client"}
-
-
-class _DirectCheck:
-    """Connexion inspects a credential function's signature on every request; the mock's functions
-    take the credential alone, so the check calls them directly."""
-
-    @staticmethod
-    def _generic_check(func: Callable[..., Any], exception_msg: str) -> Callable[..., Any]:
-        async def wrapper(request: Any, *args: Any, required_scopes: Any = None) -> Any:
-            token_info = func(*args)
-            if token_info is None:
-                raise OAuthResponseProblem(detail=exception_msg)
-            return token_info
-
-        return wrapper
-
-
-def security_map(valid_tokens: Collection[str] | None) -> dict[str, type]:
-    """Handlers that accept any well-formed credential, or only `valid_tokens` when given."""
-
-    class Bearer(_DirectCheck, BearerSecurityHandler):  # type: ignore[misc]
-        def _resolve_func(self, scheme: Mapping[str, Any]) -> Callable[..., Any]:
-            jwt = str(scheme.get("bearerFormat", "")).upper() == "JWT"
-
-            def check(token: str) -> dict[str, Any] | None:
-                if jwt and not _JWT.match(token):
-                    return None
-                return _accept(valid_tokens, token)
-
-            return check
-
-    class ApiKey(_DirectCheck, ApiKeySecurityHandler):  # type: ignore[misc]
-        def _resolve_func(self, scheme: Mapping[str, Any]) -> Callable[..., Any]:
-            def check(key: str) -> dict[str, Any] | None:
-                return _accept(valid_tokens, key) if key.strip() else None
-
-            return check
-
-    return {"bearer": Bearer, "apiKey": ApiKey}
+def parameter_specs(op: Operation) -> list[dict[str, Any]]:
+    """An operation's parameters in the OpenAPI form `RequestParameters.of` reads."""
+    return [
+        {"name": p.name, "in": p.location, "required": p.required, "schema": p.schema, "explode": p.explode}
+        for p in op.parameters
+    ]

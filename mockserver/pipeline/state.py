@@ -7,30 +7,24 @@ interface a shared store could implement later; every collection here has a cap.
 from __future__ import annotations
 
 from collections import OrderedDict, deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Journal", "JournalEntry", "MockState", "ScenarioRun", "mask_headers"]
+from mockserver.produce.scenarios import ScenarioRun
+from mockserver.spec.security import GENERIC_CREDENTIAL_HEADERS
 
-_SECRET_HEADERS = {
-    "authorization",
-    "x-auth-token",
-    "identifier",
-    "cookie",
-    "x-api-key",
-    "proxy-authorization",
-}
+__all__ = ["Journal", "JournalEntry", "MockState", "mask_headers"]
 
 
 def mask_headers(
-    headers: Mapping[str, str], secret: set[str] | frozenset[str] = frozenset()
+    headers: Mapping[str, str], secret: Collection[str] = GENERIC_CREDENTIAL_HEADERS
 ) -> dict[str, str]:
     """Headers with credentials masked: keep the scheme and the last 4 characters."""
     out = {}
     for name, value in headers.items():
         lowered = name.lower()
-        if lowered in _SECRET_HEADERS or lowered in secret:
+        if lowered in secret:
             scheme, _, token = value.partition(" ") if " " in value else ("", "", value)
             tail = token[-4:] if len(token) > 8 else ""
             out[lowered] = f"{scheme + ' ' if scheme else ''}***{tail}"
@@ -113,20 +107,6 @@ class Journal:
 
     def clear(self) -> None:
         self._entries.clear()
-
-
-@dataclass
-class ScenarioRun:
-    """One id pinned to a named scenario, and what it has answered so far."""
-
-    name: str
-    polls: int = 0
-    started: float | None = None
-    history: list[tuple[str, float]] = field(default_factory=list)
-
-    def enter(self, state: str, now: float) -> None:
-        if not self.history or self.history[-1][0] != state:
-            self.history.append((state, now))
 
 
 class MockState:

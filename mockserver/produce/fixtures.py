@@ -21,15 +21,16 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from openapi_schema_validator import OAS30Validator
 
 from mockserver.exceptions import FixtureError
 from mockserver.spec.catalog import YAML_LOADER, Api, Operation
+from mockserver.spec.responses import response_examples, response_schema
+from mockserver.spec.schemas import schema_validator
+from mockserver.spec.values import LOCATIONS
 
-__all__ = ["Fixture", "FixtureSet", "load_fixtures", "response_schema"]
+__all__ = ["Fixture", "FixtureSet", "load_fixtures"]
 
 _RECORD_KEYS = {"operation", "request", "status", "example", "body", "headers", "scenario"}
-_LOCATIONS = ("path", "query", "header")
 
 
 @dataclass(frozen=True)
@@ -86,26 +87,6 @@ class FixtureSet:
         return sum(len(v) for v in self.by_operation.values())
 
 
-def response_schema(op: Operation, status: int | str) -> Mapping[str, Any] | None:
-    """The JSON schema of a documented response, or None when it has no JSON body."""
-    response = op.responses.get(str(status)) or op.responses.get("default")
-    if response is None:
-        return None
-    for media, content in (response.get("content") or {}).items():
-        if "json" in media:
-            schema: Mapping[str, Any] = content.get("schema") or {}
-            return schema
-    return None
-
-
-def _examples(op: Operation, status: int) -> Mapping[str, Any]:
-    response = op.responses.get(str(status)) or {}
-    for media, content in (response.get("content") or {}).items():
-        if "json" in media:
-            return {name: ex.get("value") for name, ex in (content.get("examples") or {}).items()}
-    return {}
-
-
 def _record_lines(text: str) -> list[int]:
     node = yaml.compose(text, Loader=YAML_LOADER)
     if node is None or not isinstance(node, yaml.SequenceNode):
@@ -148,8 +129,8 @@ def _fixture_from(record: Any, known: Mapping[str, Operation], where: str) -> Fi
             where=where,
         )
     request = record.get("request") or {}
-    if not isinstance(request, dict) or set(request) - set(_LOCATIONS):
-        raise FixtureError(f"'request' must map {list(_LOCATIONS)} to values", where=where)
+    if not isinstance(request, dict) or set(request) - set(LOCATIONS):
+        raise FixtureError(f"'request' must map {list(LOCATIONS)} to values", where=where)
     for location, values in request.items():
         for name in values or {}:
             if op.parameter(f"{location}.{name}") is None:
@@ -162,7 +143,7 @@ def _fixture_from(record: Any, known: Mapping[str, Operation], where: str) -> Fi
     if str(status) not in op.responses:
         raise FixtureError(f"{op.id} documents no {status} response", where=where)
     if "example" in record:
-        examples = _examples(op, status)
+        examples = response_examples(op, status)
         if record["example"] not in examples:
             raise FixtureError(
                 f"{op.id} {status} has no example {record['example']!r}; expected one of {sorted(examples)}",
@@ -173,10 +154,7 @@ def _fixture_from(record: Any, known: Mapping[str, Operation], where: str) -> Fi
         body = record.get("body")
     schema = response_schema(op, status)
     if schema is not None and not (scenario is not None and body is None):  # a scenario makes its own body
-        error = next(
-            iter(OAS30Validator(schema, format_checker=OAS30Validator.FORMAT_CHECKER).iter_errors(body)),
-            None,
-        )
+        error = next(iter(schema_validator(schema).iter_errors(body)), None)
         if error is not None:
             at = "/" + "/".join(str(p) for p in error.absolute_path)
             raise FixtureError(

@@ -11,18 +11,16 @@ from datetime import datetime
 from typing import Any
 
 from mockserver.produce.generate import format_time
-from mockserver.spec.extensions import Lifecycle
+from mockserver.spec.pointers import pointer_delete, pointer_set, subschema
+from mockserver.spec.rules import Lifecycle
 
 __all__ = [
     "Clock",
     "Timeline",
     "apply_timeline",
     "human_duration",
-    "pointer_get",
-    "pointer_set",
     "schedule",
     "sort_key",
-    "subschema",
     "timeline_at",
     "timeline_from",
     "timeline_window",
@@ -116,38 +114,6 @@ def sort_key(value: Any) -> Any:
     return value
 
 
-def pointer_get(document: Any, pointer: str) -> Any:
-    node = document
-    for token in pointer.split("/")[1:]:
-        if not isinstance(node, dict) or token not in node:
-            return None
-        node = node[token]
-    return node
-
-
-def pointer_set(document: MutableMapping[str, Any], pointer: str, value: Any) -> None:
-    tokens = pointer.split("/")[1:]
-    node: Any = document
-    for token in tokens[:-1]:
-        node = node.setdefault(token, {})
-    node[tokens[-1]] = value
-
-
-def _pointer_delete(document: MutableMapping[str, Any], pointer: str) -> None:
-    tokens = pointer.split("/")[1:]
-    parent = pointer_get(document, "/" + "/".join(tokens[:-1])) if len(tokens) > 1 else document
-    if isinstance(parent, dict):
-        parent.pop(tokens[-1], None)
-
-
-def subschema(schema: Mapping[str, Any], pointer: str) -> Mapping[str, Any]:
-    """The schema of the property a pointer names (`{}` when the schema does not declare it)."""
-    node = schema
-    for token in pointer.split("/")[1:]:
-        node = (node.get("properties") or {}).get(token) or {}
-    return node
-
-
 def apply_timeline(
     body: MutableMapping[str, Any],
     schema: Mapping[str, Any],
@@ -224,4 +190,4 @@ def _unset(
     elif sub.get("nullable"):
         pointer_set(body, pointer, None)
     else:
-        _pointer_delete(body, pointer)
+        pointer_delete(body, pointer)

@@ -8,13 +8,44 @@ and an end time appears once and stays.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Protocol
 
-from mockserver.pipeline.state import ScenarioRun
-from mockserver.produce.lifecycle import Timeline
-from mockserver.spec.extensions import Lifecycle, Scenario, Step
+from mockserver.produce.lifecycle import Clock, Timeline
+from mockserver.spec.catalog import Operation
+from mockserver.spec.rules import Lifecycle, Scenario, Step
 
-__all__ = ["Turn", "child_timeline", "take_turn", "timeline_of"]
+__all__ = [
+    "Forced",
+    "Pins",
+    "ScenarioAnswer",
+    "ScenarioRun",
+    "Turn",
+    "Turns",
+    "child_timeline",
+    "take_turn",
+    "timeline_of",
+]
+
+
+@dataclass
+class ScenarioRun:
+    """One id pinned to a named scenario, and what it has answered so far."""
+
+    name: str
+    polls: int = 0
+    started: float | None = None
+    history: list[tuple[str, float]] = field(default_factory=list)
+
+
+class Pins(Protocol):
+    """What producing needs of the mock's state: pinned scenarios, their progress, clock offsets."""
+
+    def pinned(self, key: str) -> str | None: ...
+
+    def run(self, key: str, scenario: str) -> ScenarioRun: ...
+
+    def offset(self, key: str) -> float: ...
 
 
 @dataclass(frozen=True)
@@ -89,3 +120,58 @@ def child_timeline(
 ) -> Timeline | None:
     """The timeline of child number `child` (steps' `children`, the last state repeating)."""
     return _timeline(lifecycle, _states_over(scenario.steps, turn.index, child), turn.step_times, run)
+
+
+@dataclass(frozen=True)
+class Forced:
+    """A scenario's turn that decides the states of this answer."""
+
+    scenario: Scenario
+    run: ScenarioRun
+    turn: Turn
+
+
+class ScenarioAnswer(Exception):
+    """A scenario answers this poll with an error status, in `op`'s error format."""
+
+    def __init__(self, op: Operation, key: str, name: str, poll: int, step: Step) -> None:
+        super().__init__(step.status)
+        self.op = op
+        self.key = key
+        self.name = name
+        self.poll = poll
+        self.step = step
+
+
+class Turns:
+    """Scenario turns of pinned ids, told by the mock clock plus each id's own offset."""
+
+    def __init__(self, pins: Pins, clock: Clock) -> None:
+        self.pins = pins
+        self.clock = clock
+
+    def now(self, key: str) -> float:
+        """The mock time as the id `key` sees it."""
+        return self.clock.now() + self.pins.offset(key)
+
+    def take(
+        self, op: Operation, key: str, fixture_scenario: str | None, *, answer: Operation
+    ) -> Forced | None:
+        """This poll's turn of the scenario `key` is pinned to (by the control API or a fixture).
+
+        Raises:
+            ScenarioAnswer: the turn answers with an error status, in `answer`'s error format.
+        """
+        forced = self.pinned(op, key, fixture_scenario)
+        if forced is not None and forced.turn.step.status is not None:
+            raise ScenarioAnswer(answer, key, forced.scenario.name, forced.run.polls, forced.turn.step)
+        return forced
+
+    def pinned(self, op: Operation, key: str, fixture_scenario: str | None = None) -> Forced | None:
+        """This poll's turn, whatever it answers; None when `key` follows no scenario of `op`."""
+        name = self.pins.pinned(key) or fixture_scenario
+        if name is None or name not in op.rules.scenarios:
+            return None
+        scenario = op.rules.scenarios[name]
+        run = self.pins.run(key, name)
+        return Forced(scenario, run, take_turn(scenario, run, self.now(key)))

@@ -12,10 +12,10 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from mockserver.produce.fixtures import response_schema
 from mockserver.produce.generate import Generator, format_time, rng_for
 from mockserver.render.reply import PROBLEM_JSON, Reply
 from mockserver.spec.catalog import Operation
+from mockserver.spec.responses import response_schema
 
 __all__ = ["PROBLEMS", "error_status", "fill_template", "render_error", "render_problem"]
 

@@ -3,34 +3,36 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 from starlette.responses import Response
 
+from mockserver.pipeline.state import MockState
+from mockserver.produce.ask import item_key, resource_key
 from mockserver.produce.generate import format_time
+from mockserver.produce.lifecycle import Clock
 from mockserver.render.errors import render_problem
+from mockserver.server.middleware import render_reply as render
 from mockserver.server.polls import poll_report
-
-if TYPE_CHECKING:
-    from mockserver.server.app import MockServer
+from mockserver.spec.catalog import Api
+from mockserver.spec.values import values_from
 
 __all__ = ["ADMIN_SPEC", "admin_handlers"]
 
 ADMIN_SPEC = Path(__file__).with_name("admin.yaml")
 
 
-def admin_handlers(server: MockServer, render: Callable[[Any], Response]) -> Mapping[str, Callable[..., Any]]:
-    """operationId -> handler, each bound to `server`."""
-    state = server.responder.state
+def admin_handlers(apis: Sequence[Api], clock: Clock, state: MockState) -> Mapping[str, Callable[..., Any]]:
+    """operationId -> handler, each bound to the server's APIs, clock and state."""
 
     def health_body() -> dict[str, Any]:
         return {
             "status": "ok",
-            "apis": [api.slug for api in server.apis],
-            "now": format_time(server.clock.now(), "rfc3339"),
+            "apis": [api.slug for api in apis],
+            "now": format_time(clock.now(), "rfc3339"),
             "state": state.sizes(),
         }
 
@@ -39,7 +41,7 @@ def admin_handlers(server: MockServer, render: Callable[[Any], Response]) -> Map
 
     async def reset() -> dict[str, Any]:
         state.reset()
-        server.clock.reset()
+        clock.reset()
         return health_body()
 
     async def journal(limit: int = 100, path: str | None = None, status: int | None = None) -> dict[str, Any]:
@@ -52,16 +54,16 @@ def admin_handlers(server: MockServer, render: Callable[[Any], Response]) -> Map
         return {
             "scenarios": [
                 {"api": api.slug, "operation": op.id, "name": name, "description": scenario.description}
-                for api in server.apis
+                for api in apis
                 for op in api.operations
                 for name, scenario in op.rules.scenarios.items()
             ]
         }
 
     def resolve(body: Mapping[str, Any]) -> tuple[str | None, Response | None]:
-        api = next((a for a in server.apis if a.slug == body.get("api")), None)
+        api = next((a for a in apis if a.slug == body.get("api")), None)
         if api is None:
-            names = ", ".join(a.slug for a in server.apis)
+            names = ", ".join(a.slug for a in apis)
             return None, render(
                 render_problem("bad-request", f"api {body.get('api')!r}: expected one of {names}")
             )
@@ -72,22 +74,18 @@ def admin_handlers(server: MockServer, render: Callable[[Any], Response]) -> Map
                 render_problem("bad-request", f"operation {body.get('operation')!r}: expected one of {names}")
             )
         params = body.get("params") or {}
-        by_ref = {p.ref: params.get(p.name) for p in op.parameters}
-        values: dict[str, dict[str, Any]] = {"path": {}, "query": {}, "header": {}}
-        for ref, value in by_ref.items():
-            location, _, name = ref.partition(".")
-            values[location][name] = value
+        values = values_from((p.ref, params.get(p.name)) for p in op.parameters)
         listing = op.rules.collection
         if listing is not None and listing.each is not None:
             each = values["query"].get(listing.each.split(".", 1)[1])
-            return server.responder.item_key(api, op, each[0] if isinstance(each, list) else each), None
-        return server.responder.resource_key(api, op, values), None
+            return item_key(api, op, each[0] if isinstance(each, list) else each), None
+        return resource_key(api, op, values), None
 
     async def pin_scenario(body: dict[str, Any]) -> Any:
         key, problem = resolve(body)
         if problem is not None or key is None:
             return problem
-        api = next(a for a in server.apis if a.slug == body["api"])
+        api = next(a for a in apis if a.slug == body["api"])
         op = api.operation(body["operation"])
         if body["scenario"] not in op.rules.scenarios:
             names = ", ".join(op.rules.scenarios) or "(none)"
@@ -100,13 +98,13 @@ def admin_handlers(server: MockServer, render: Callable[[Any], Response]) -> Map
     async def advance_clock(body: dict[str, Any]) -> Any:
         seconds = float(body["seconds"])
         if "api" not in body:
-            server.clock.advance(seconds)
-            return {"now": format_time(server.clock.now(), "rfc3339"), "key": None}
+            clock.advance(seconds)
+            return {"now": format_time(clock.now(), "rfc3339"), "key": None}
         key, problem = resolve(body)
         if problem is not None or key is None:
             return problem
         state.advance(key, seconds)
-        return {"now": format_time(server.clock.now() + state.offset(key), "rfc3339"), "key": key}
+        return {"now": format_time(clock.now() + state.offset(key), "rfc3339"), "key": key}
 
     handlers: dict[str, Callable[..., Any]] = {
         "health": health,

@@ -1,29 +1,23 @@
-"""ASGI middleware around the APIs: the request journal, and control first (Prefer, faults)."""
+"""ASGI middleware around the APIs: the request journal, and the admin token of the control API."""
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import logging
 import os
 import sys
 import time
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any
 
 import orjson
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mockserver.pipeline.prefer import Prefer, PreferError, parse_prefer
-from mockserver.pipeline.state import JournalEntry
-from mockserver.render.errors import render_error, render_problem
+from mockserver.pipeline.state import Journal, JournalEntry
+from mockserver.render.errors import render_problem
 from mockserver.render.reply import Reply
 
-if TYPE_CHECKING:
-    from mockserver.server.app import MockServer
-
-__all__ = ["CURRENT_ENTRY", "ControlMiddleware", "DroppedConnection", "JournalMiddleware", "render_reply"]
+__all__ = ["CURRENT_ENTRY", "AdminGuard", "DroppedConnection", "JournalMiddleware", "render_reply"]
 
 CURRENT_ENTRY: ContextVar[JournalEntry | None] = ContextVar("mockserver_journal_entry", default=None)
 
@@ -60,9 +54,11 @@ def _access_line(entry: JournalEntry, colour: bool) -> str:
 class JournalMiddleware:
     """Record every API request (not the mock's own `/__mock/` paths) with masked credentials."""
 
-    def __init__(self, app: ASGIApp, server: MockServer) -> None:
+    def __init__(self, app: ASGIApp, journal: Journal, secret: frozenset[str], *, access_log: bool) -> None:
         self.app = app
-        self.server = server
+        self.journal = journal
+        self.secret = secret
+        self.access_log = access_log
         self.colour = _colour()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -76,7 +72,7 @@ class JournalMiddleware:
             path=scope["path"],
             query=scope.get("query_string", b"").decode("latin-1"),
             raw_headers=scope["headers"],
-            secret=self.server.secret_headers,
+            secret=self.secret,
             client_host=str(client[0]),
         )
         token = CURRENT_ENTRY.set(entry)
@@ -97,73 +93,30 @@ class JournalMiddleware:
             await self.app(scope, receive, recording_send)
         finally:
             entry.latency_ms = round((time.perf_counter() - started) * 1000, 3)
-            self.server.responder.state.journal.add(entry)
+            self.journal.add(entry)
             CURRENT_ENTRY.reset(token)
-            if self.server.settings.access_log:
+            if self.access_log:
                 _LOG.info(_access_line(entry, self.colour))
 
 
-class ControlMiddleware:
-    """Control first: `Prefer` and fault rules decide a response before any check."""
+class AdminGuard:
+    """The control API (`/__mock/`, not its docs) answers only with the admin token, when one is set."""
 
-    def __init__(self, app: ASGIApp, server: MockServer) -> None:
+    def __init__(self, app: ASGIApp, token: str | None) -> None:
         self.app = app
-        self.server = server
+        self.token = token.encode() if token else b""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        token = self.server.settings.admin_token
-        path = scope["path"]
-        if token and path.startswith("/__mock/") and not path.startswith("/__mock/docs/"):
+        path = scope.get("path", "")
+        if (
+            self.token
+            and scope["type"] == "http"
+            and path.startswith("/__mock/")
+            and not path.startswith("/__mock/docs/")
+        ):
             given = next((v for k, v in scope["headers"] if k == b"x-mock-admin-token"), b"")
-            if not hmac.compare_digest(given, token.encode()):
+            if not hmac.compare_digest(given, self.token):
                 detail = "send the token given to --admin-token in the X-Mock-Admin-Token header"
                 await render_reply(render_problem("admin-token-required", detail))(scope, receive, send)
                 return
-        raw = next((v for k, v in scope["headers"] if k == b"prefer"), None)
-        prefer = Prefer()
-        if raw is not None:
-            try:
-                prefer = parse_prefer(raw.decode("latin-1"))
-            except PreferError as exc:
-                await render_reply(render_problem("bad-prefer", str(exc)))(scope, receive, send)
-                return
-        if prefer.delay_ms:
-            await asyncio.sleep(prefer.delay_ms / 1000)
-        if not self.server.faults and prefer.code is None and prefer.example is None:
-            await self.app(scope, receive, send)
-            return
-        found = self.server.find(scope["method"], scope["path"])
-        if found is not None and self.server.faults:
-            api, op, _ = found
-            decision = self.server.faults.decide(api.slug, op)
-            if decision.delay_s:
-                await asyncio.sleep(decision.delay_s)
-            if decision.drop:
-                await send(
-                    {"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"64")]}
-                )
-                raise DroppedConnection(f"fault: connection dropped for {op.id}")
-            if decision.status is not None:
-                message = f"fault injected: {decision.status}"
-                reply = render_error(op, "", message, self.server.responder.generator, status=decision.status)
-                if reply is not None:
-                    headers = dict(reply.headers)
-                    if decision.retry_after is not None:
-                        headers["Retry-After"] = f"{decision.retry_after:g}"
-                    await render_reply(Reply(reply.status, reply.body, headers, reply.media_type))(
-                        scope, receive, send
-                    )
-                    return
-        if found is None or (prefer.code is None and prefer.example is None):
-            await self.app(scope, receive, send)
-            return
-        api, op, params = found
-        values: dict[str, Any] = {"path": params, "query": {}, "header": {}}
-        try:
-            reply = self.server.responder.respond(api, op, values, prefer)
-        except PreferError as exc:
-            reply = render_problem("bad-prefer", str(exc))
-        await render_reply(reply)(scope, receive, send)
+        await self.app(scope, receive, send)

@@ -14,7 +14,8 @@ from urllib.parse import urlsplit
 import yaml
 
 from mockserver.exceptions import SpecError
-from mockserver.spec.extensions import MockRules, mock_rules_from
+from mockserver.spec.pointers import pointer_escape, pointer_follow
+from mockserver.spec.rules import MockRules, mock_rules_from
 
 __all__ = [
     "HTTP_METHODS",
@@ -24,9 +25,7 @@ __all__ = [
     "load_api",
     "load_catalog",
     "load_document",
-    "pointer_escape",
     "resolve_refs",
-    "spec_files",
 ]
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -61,7 +60,6 @@ class Operation:
     responses: Mapping[str, Mapping[str, Any]]
     security: tuple[Mapping[str, Any], ...]
     rules: MockRules
-    raw: Mapping[str, Any] = field(repr=False)
 
     def parameter(self, ref: str) -> Parameter | None:
         return next((p for p in self.parameters if p.ref == ref), None)
@@ -87,11 +85,6 @@ class Api:
 
     def operation(self, operation_id: str) -> Operation:
         return next(op for op in self.operations if op.id == operation_id)
-
-
-def spec_files(directory: Path) -> list[Path]:
-    """Every spec document in a directory, in a stable order."""
-    return sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml", ".json"))
 
 
 YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ~9x faster
@@ -133,20 +126,6 @@ def _parse(path: Path) -> dict[str, Any]:
     return data
 
 
-def pointer_escape(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1")
-
-
-def _follow(document: Mapping[str, Any], ref: str) -> Any:
-    if not ref.startswith("#"):
-        raise KeyError(ref)
-    node: Any = document
-    for token in ref[1:].split("/")[1:]:
-        token = token.replace("~1", "/").replace("~0", "~")
-        node = node[int(token)] if isinstance(node, list) else node[token]
-    return node
-
-
 def resolve_refs(document: Mapping[str, Any], *, where: str) -> Any:
     """A copy of the document with every local `$ref` replaced by what it points to."""
 
@@ -156,7 +135,7 @@ def resolve_refs(document: Mapping[str, Any], *, where: str) -> Any:
                 if ref in seen:
                     raise SpecError(f"$ref {ref!r} refers to itself", where=f"{where}#{pointer}")
                 try:
-                    target = _follow(document, ref)
+                    target = pointer_follow(document, ref)
                 except (KeyError, IndexError, ValueError, TypeError):
                     raise SpecError(f"$ref {ref!r} points to nothing", where=f"{where}#{pointer}") from None
                 return walk(target, ref[1:], (*seen, ref))
@@ -215,7 +194,6 @@ def _operations(resolved: Mapping[str, Any], base_path: str, where: str) -> Iter
                 responses={str(k): v for k, v in (raw.get("responses") or {}).items()},
                 security=tuple(raw["security"]) if "security" in raw else root_security,
                 rules=mock_rules_from(raw.get("x-mock"), operation_id, path_names),
-                raw=raw,
             )
 
 

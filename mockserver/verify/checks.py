@@ -13,10 +13,11 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from schemathesis.core.failures import Failure
 
 from mockserver.pipeline.parameters import coerce
-from mockserver.produce.fixtures import response_schema
-from mockserver.produce.lifecycle import pointer_get, sort_key, subschema
+from mockserver.produce.lifecycle import sort_key
 from mockserver.spec.catalog import Api, Operation
-from mockserver.spec.extensions import Collection, Lifecycle, lifecycle_from
+from mockserver.spec.pointers import pointer_get, subschema
+from mockserver.spec.responses import response_schema
+from mockserver.spec.rules import Collection, Lifecycle, lifecycle_from
 
 __all__ = [
     "ContractViolation",

@@ -13,11 +13,12 @@ import httpx
 from schemathesis.engine import events, from_schema
 
 from mockserver.exceptions import MockServerError
-from mockserver.produce.fixtures import response_schema
 from mockserver.produce.generate import Generator, rng_for
-from mockserver.produce.lifecycle import pointer_get, sort_key
+from mockserver.produce.lifecycle import sort_key
 from mockserver.render.errors import error_status
 from mockserver.spec.catalog import Api, Operation, load_api
+from mockserver.spec.pointers import pointer_get
+from mockserver.spec.responses import response_schema
 from mockserver.verify.checks import ContractViolation, Probe, find_lifecycles, lifecycle_view
 from mockserver.verify.contract import credential_headers, full_base_url, load_contract
 

@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 from openapi_schema_validator import OAS30Validator
 
-from mockserver.spec.catalog import HTTP_METHODS, load_document, pointer_escape, resolve_refs
+from mockserver.spec.catalog import HTTP_METHODS, load_document, resolve_refs
+from mockserver.spec.pointers import pointer_escape
 from tests.conftest import SLUGS, SPECS
 
 UUID_PATTERN = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"

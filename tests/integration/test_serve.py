@@ -10,8 +10,8 @@ import httpx
 import pytest
 from openapi_schema_validator import OAS30Validator
 
-from mockserver.produce.fixtures import response_schema
 from mockserver.spec.catalog import load_api
+from mockserver.spec.responses import response_schema
 from tests.conftest import CREDENTIALS, DATA, SLUGS, SPECS, RunningServer, start_server
 
 # One valid request per operation that each API is polled through.

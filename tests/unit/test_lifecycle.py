@@ -8,7 +8,7 @@ import pytest
 
 from mockserver.produce.generate import rng_for
 from mockserver.produce.lifecycle import apply_timeline, human_duration, timeline_at
-from mockserver.spec.extensions import lifecycle_from
+from mockserver.spec.rules import lifecycle_from
 
 LIFECYCLE = lifecycle_from(
     {

@@ -1,0 +1,133 @@
+"""The one place that decides each answer: Prefer, then a fault, a scenario's turn, a fixture, generation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mockserver.pipeline.faults import FaultPlan
+from mockserver.pipeline.prefer import PreferError
+from mockserver.pipeline.request import Request
+from mockserver.produce.producer import Producer
+from mockserver.produce.resource import copy_json
+from mockserver.produce.scenarios import ScenarioAnswer
+from mockserver.render.errors import render_error
+from mockserver.render.reply import Reply
+from mockserver.spec.catalog import Operation
+from mockserver.spec.responses import success_status
+
+__all__ = ["Choice", "Chooser"]
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What to do with a request: wait `delay_s`, then send `reply`, or drop the connection."""
+
+    reply: Reply | None
+    delay_s: float = 0.0
+    drop: bool = False
+
+
+class Chooser:
+    """Decides, in this order: the client's `Prefer`; a fault rule; the turn of a scenario the id
+    is pinned to; a fixture; generated data."""
+
+    def __init__(self, producer: Producer, faults: FaultPlan, *, fixtures_only: bool = False) -> None:
+        self.producer = producer
+        self.faults = faults
+        self.fixtures_only = fixtures_only
+
+    def choose(self, request: Request) -> Choice:
+        """The answer to a routed, checked request.
+
+        Raises:
+            PreferError: `Prefer` asks for a status or example the operation does not document.
+        """
+        op, prefer = request.op, request.prefer
+        delay = prefer.delay_ms / 1000
+        success = success_status(op)
+        status = prefer.code or success
+        if status not in op.responses:
+            raise PreferError(f"code={status}: {op.id} documents {', '.join(op.responses)}")
+        if prefer.example:
+            return Choice(_example(op, status, prefer.example), delay)
+        if status != success:
+            return Choice(self._error(op, "", f"Prefer: code={status}", status), delay)
+        if self.faults and prefer.code is None:
+            decision = self.faults.decide(request.api.slug, op)
+            delay += decision.delay_s
+            if decision.drop:
+                return Choice(None, delay, drop=True)
+            if decision.status is not None:
+                reply = render_error(
+                    op,
+                    "",
+                    f"fault injected: {decision.status}",
+                    self.producer.generator,
+                    status=decision.status,
+                )
+                if reply is not None:
+                    if decision.retry_after is not None:
+                        headers = {**reply.headers, "Retry-After": f"{decision.retry_after:g}"}
+                        reply = Reply(reply.status, reply.body, headers, reply.media_type)
+                    return Choice(reply, delay)
+        return Choice(self._success(request, status), delay)
+
+    def _success(self, request: Request, status: str) -> Reply:
+        """A scenario's turn, else a fixture, else generated data (or the API's "not found")."""
+        producer = self.producer
+        ask = producer.ask(request.api, request.op, request.values, status)
+        fixture = None if request.prefer.dynamic else producer.fixture(ask)
+        try:
+            forced = producer.turn(ask, fixture)
+            if fixture is not None and forced is None:
+                body = producer.fixture_body(request.op, fixture, request.values)
+                return Reply(fixture.status, body, fixture.headers)
+            if fixture is None and forced is None and self.fixtures_only:
+                missing = render_error(request.op, "notFound", "No such resource", producer.generator)
+                if missing is not None:
+                    return missing
+            body = producer.body(ask.but(forced=forced) if forced is not None else ask)
+        except ScenarioAnswer as answer:
+            return self._scenario_error(answer)
+        if body is None:
+            return self._not_found(request.op)
+        return Reply(int(status), body, observed=producer.observe(ask, body))
+
+    def _not_found(self, op: Operation) -> Reply:
+        reply = render_error(op, "notFound", "No such resource", self.producer.generator)
+        return reply if reply is not None else Reply(int(success_status(op)), None)
+
+    def _error(self, op: Operation, kind: str, message: str, status: str) -> Reply:
+        reply = render_error(op, kind, message, self.producer.generator, status=status)
+        assert reply is not None  # `status` is documented
+        return reply
+
+    def _scenario_error(self, answer: ScenarioAnswer) -> Reply:
+        status = answer.step.status
+        assert status is not None
+        message = f"scenario {answer.name}: poll {answer.poll} answers {status}"
+        reply = render_error(answer.op, "", message, self.producer.generator, status=status)
+        if reply is None:  # lint keeps scenario statuses documented; stay safe
+            return Reply(int(status), None)
+        headers = dict(reply.headers)
+        if answer.step.retry_after is not None:
+            headers["Retry-After"] = f"{answer.step.retry_after:g}"
+        return Reply(
+            reply.status, reply.body, headers, reply.media_type, observed=((answer.key, None, None),)
+        )
+
+
+def _example(op: Operation, status: str, name: str) -> Reply:
+    """The named example of a documented response, as `Prefer: example=NAME` asks.
+
+    Raises:
+        PreferError: the response has no body or no example of that name.
+    """
+    for content in (op.responses[status].get("content") or {}).values():
+        examples = content.get("examples") or {}
+        if name in examples:
+            return Reply(int(status), copy_json(examples[name].get("value")))
+        raise PreferError(
+            f"example={name!r}: {op.id} {status} has examples {', '.join(examples) or '(none)'}"
+        )
+    raise PreferError(f"example={name!r}: {op.id} {status} has no body")
