@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from http.cookies import _unquote
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 import orjson
-from starlette.requests import cookie_parser
 
 from mockserver.spec.catalog import Operation, Parameter
 from mockserver.spec.schemas import schema_validator
@@ -134,7 +134,7 @@ class RequestParameters:
             headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", ())}
             sources["header"] = headers
             if "cookie" in locations:
-                sources["cookie"] = cookie_parser(headers.get("cookie", ""))
+                sources["cookie"] = _cookies(headers.get("cookie", ""))
                 values["cookie"] = {}
         for param in self._params:
             source = sources[param.location]
@@ -229,3 +229,14 @@ def parameter_specs(op: Operation) -> list[dict[str, Any]]:
         {"name": p.name, "in": p.location, "required": p.required, "schema": p.schema, "explode": p.explode}
         for p in op.parameters
     ]
+
+
+def _cookies(header: str) -> dict[str, str]:
+    """A `Cookie` header as browsers send it (as Starlette and Django read it, not RFC 6265 strictly)."""
+    cookies: dict[str, str] = {}
+    for chunk in header.split(";"):
+        key, val = chunk.split("=", 1) if "=" in chunk else ("", chunk)
+        key, val = key.strip(), val.strip()
+        if key or val:
+            cookies[key] = str(_unquote(val))
+    return cookies

@@ -117,10 +117,6 @@ class Generator:
         self._faker.random = rng  # type: ignore[attr-defined]  # Faker draws from our rng
         return self._value(schema, rng, now, "")
 
-    def fake(self, provider: str, rng: random.Random, **kwargs: Any) -> Any:
-        self._faker.random = rng  # type: ignore[attr-defined]  # Faker draws from our rng
-        return getattr(self._faker, provider)(**kwargs)
-
     def _value(self, schema: Mapping[str, Any], rng: random.Random, now: float, name: str) -> Any:
         if "allOf" in schema:
             merged: dict[str, Any] = {}

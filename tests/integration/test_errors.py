@@ -155,3 +155,25 @@ def test_an_id_the_response_cannot_hold_is_not_found(client: httpx.Client) -> No
     response = client.get(path, headers=CREDENTIALS["codecatalyst"])
     assert response.status_code == 404
     assert response.headers["x-amzn-errortype"] == "ResourceNotFoundException"
+
+
+def test_prefer_code_200_types_the_id_before_answering(client: httpx.Client) -> None:
+    """Issue 12: Prefer is decided after the parameters are typed (98765 is an integer)."""
+    response = client.get(
+        "/rest/v1/executions/98765", headers={**CREDENTIALS["etlworks"], "Prefer": "code=200"}
+    )
+    assert response.status_code == 200
+    assert response.json()["flowId"] == 98765 and response.json()["status"]
+
+
+def test_prefer_code_200_on_an_id_the_schema_cannot_hold_is_invalid(client: httpx.Client) -> None:
+    response = client.get(
+        "/rest/v1/executions/abc", headers={**CREDENTIALS["etlworks"], "Prefer": "code=200"}
+    )
+    assert response.status_code == 400
+    assert "flowId" in response.text
+
+
+def test_prefer_is_decided_after_the_credentials_are_checked(client: httpx.Client) -> None:
+    response = client.get("/rest/v1/executions/1", headers={"Prefer": "code=200"})
+    assert response.status_code == 401

@@ -1,0 +1,79 @@
+"""The answering parts wired as the server wires them, without a server: for unit tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from mockserver.pipeline.choose import Chooser
+from mockserver.pipeline.faults import FaultPlan, FaultRule
+from mockserver.pipeline.parameters import RequestParameters, parameter_specs
+from mockserver.pipeline.prefer import parse_prefer
+from mockserver.pipeline.request import Request
+from mockserver.pipeline.state import MockState
+from mockserver.produce.fixtures import FixtureSet, load_fixtures
+from mockserver.produce.lifecycle import Clock
+from mockserver.produce.producer import Producer
+from mockserver.spec.catalog import Api, Operation, load_catalog
+from tests.conftest import FIXTURES, SLUGS, SPECS
+
+__all__ = ["APIS", "ORIGIN", "Parts", "api", "op", "read", "wire"]
+
+APIS = load_catalog([SPECS / f"{slug}.yaml" for slug in SLUGS])
+ORIGIN = 1_767_225_600.0  # 2026-01-01T00:00:00Z
+_FIXTURES = load_fixtures(FIXTURES, APIS)
+
+
+def api(slug: str) -> Api:
+    return next(a for a in APIS if a.slug == slug)
+
+
+def op(slug: str, operation_id: str) -> Operation:
+    return api(slug).operation(operation_id)
+
+
+def read(
+    slug: str, operation_id: str, path: dict[str, str] | None = None, query: dict[str, Any] | None = None
+) -> dict[str, dict[str, Any]]:
+    """Typed values as the parameter reader makes them from a raw request."""
+    scope = {
+        "path_params": path or {},
+        "query_string": urlencode(query or {}, doseq=True).encode(),
+        "headers": [],
+    }
+    return RequestParameters.of(parameter_specs(op(slug, operation_id))).read(scope)
+
+
+@dataclass
+class Parts:
+    clock: Clock
+    state: MockState
+    producer: Producer
+    chooser: Chooser
+
+    def request(
+        self,
+        slug: str,
+        operation_id: str,
+        path: dict[str, str] | None = None,
+        query: dict[str, Any] | None = None,
+        prefer: str | None = None,
+    ) -> Request:
+        values = read(slug, operation_id, path, query)
+        return Request(api(slug), op(slug, operation_id), values, parse_prefer(prefer))
+
+
+def wire(
+    *,
+    fixtures: bool = True,
+    faults: tuple[FaultRule, ...] = (),
+    fixtures_only: bool = False,
+    seed: int = 0,
+) -> Parts:
+    """A frozen clock (scale 0) at ORIGIN, fresh state, the project's fixtures (or none)."""
+    clock = Clock(ORIGIN, scale=0.0)
+    state = MockState()
+    producer = Producer(_FIXTURES if fixtures else FixtureSet(), clock, state, seed=seed, cache_size=64)
+    chooser = Chooser(producer, FaultPlan(faults, seed=1), fixtures_only=fixtures_only)
+    return Parts(clock, state, producer, chooser)
