@@ -1,1 +1,1 @@
-"""pipeline"""
+"""The pipeline layer: a routed request's parameters, preferences and faults, and the one choose step."""
