@@ -12,6 +12,7 @@ import orjson
 
 from mockserver.spec.catalog import Operation, Parameter
 from mockserver.spec.schemas import schema_validator
+from mockserver.spec.values import MutableValues
 
 __all__ = ["InvalidParameter", "RequestParameters", "coerce", "parameter_specs", "path_parameter_problem"]
 
@@ -48,8 +49,6 @@ def _reason(error: Any) -> str:
 
 
 _MISSING = object()
-
-_Values = dict[str, dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -113,13 +112,13 @@ class RequestParameters:
             _READERS[key] = cls(parameters)
         return _READERS[key]
 
-    def read(self, scope: Mapping[str, Any]) -> _Values:
+    def read(self, scope: Mapping[str, Any]) -> MutableValues:
         """The request's parameter values by location.
 
         Raises:
             InvalidParameter: a required parameter is missing or a value breaks its schema.
         """
-        values: _Values = {"path": {}, "query": {}, "header": {}}
+        values: MutableValues = {"path": {}, "query": {}, "header": {}}
         sources: dict[str, Mapping[str, Any]] = {}
         locations = self._locations
         if "query" in locations:

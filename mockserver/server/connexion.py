@@ -40,6 +40,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from mockserver.pipeline.parameters import InvalidParameter, RequestParameters
+from mockserver.spec.values import MutableValues
 
 __all__ = [
     "CONNEXION_DEFAULTS",
@@ -154,7 +155,7 @@ class SpecParameterValidator(ParameterValidator):  # type: ignore[misc]
         scope[VALUES_KEY] = read_values(self._reader, scope)
 
 
-def read_values(reader: RequestParameters, scope: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+def read_values(reader: RequestParameters, scope: Mapping[str, Any]) -> MutableValues:
     """The request's typed values; a bad one is Connexion's 400 problem naming the parameter."""
     try:
         return reader.read(scope)
