@@ -239,10 +239,10 @@ def _serve(args: argparse.Namespace) -> int:
         **ssl,  # type: ignore[arg-type]
         **UVICORN_OPTIONS,
     )
-    from mockserver.server.polls import poll_report, render_poll_line
+    from mockserver.server.polls import shutdown_report
 
-    for summary in poll_report(server.responder.state.journal):
-        print(render_poll_line(summary), file=sys.stderr)
+    if report := shutdown_report(server.state.journal, server.apis):
+        print(report, file=sys.stderr)
     return 0
 
 

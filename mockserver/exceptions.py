@@ -11,7 +11,10 @@ Every message says what failed, the bad value, what was expected, and where
 
 from __future__ import annotations
 
-__all__ = ["ConfigError", "FixtureError", "MockServerError", "SpecError"]
+import difflib
+from collections.abc import Iterable
+
+__all__ = ["ConfigError", "FixtureError", "MockServerError", "SpecError", "did_you_mean"]
 
 
 class MockServerError(Exception):
@@ -36,3 +39,11 @@ class FixtureError(MockServerError, ValueError):
 
 class ConfigError(MockServerError, ValueError):
     """A setting cannot be used."""
+
+
+def did_you_mean(name: str, choices: Iterable[str]) -> str:
+    """`; did you mean 'x'?` when `name` looks like one of `choices` (any case), else ''."""
+    options = list(choices)
+    exact = [c for c in options if c.lower() == name.lower()]
+    hint = exact or difflib.get_close_matches(name, options, n=1, cutoff=0.6)
+    return f"; did you mean {hint[0]!r}?" if hint else ""

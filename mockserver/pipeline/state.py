@@ -7,10 +7,11 @@ interface a shared store could implement later; every collection here has a cap.
 from __future__ import annotations
 
 from collections import OrderedDict, deque
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from mockserver.produce.generate import format_time
 from mockserver.produce.scenarios import ScenarioRun
 from mockserver.spec.security import GENERIC_CREDENTIAL_HEADERS
 
@@ -53,6 +54,7 @@ class JournalEntry:
     # (execution key, state, terminal) for each execution the answer showed
     observed: tuple[tuple[str, str | None, bool | None], ...] = ()
     client_host: str = "?"
+    dropped: bool = False  # the connection was closed mid-answer on purpose (a fault)
 
     @property
     def headers(self) -> dict[str, str]:
@@ -65,9 +67,10 @@ class JournalEntry:
         agent = next((v.decode("latin-1") for k, v in self.raw_headers if k.lower() == b"user-agent"), "")
         return f"{self.client_host} {agent}".strip()
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, key: Callable[[str], Any] = str) -> dict[str, Any]:
+        """The entry as the control API shows it: ISO 8601 UTC time, each key as `key(text)`."""
         return {
-            "time": self.time,
+            "time": format_time(self.time, "rfc3339"),
             "method": self.method,
             "path": self.path,
             "query": self.query,
@@ -76,7 +79,8 @@ class JournalEntry:
             "status": self.status,
             "latency_ms": self.latency_ms,
             "retry_after": self.retry_after,
-            "executions": [{"key": k, "state": s, "terminal": t} for k, s, t in self.observed],
+            "dropped": self.dropped,
+            "executions": [{"key": key(k), "state": s, "terminal": t} for k, s, t in self.observed],
         }
 
 

@@ -10,15 +10,16 @@ from typing import Any
 import orjson
 from starlette.responses import Response
 
+from mockserver.exceptions import did_you_mean
 from mockserver.pipeline.state import MockState
-from mockserver.produce.ask import item_key, resource_key
 from mockserver.produce.generate import format_time
 from mockserver.produce.lifecycle import Clock
 from mockserver.render.errors import render_problem
+from mockserver.server.keys import KeyNames
 from mockserver.server.middleware import render_reply as render
 from mockserver.server.polls import poll_report
+from mockserver.server.targets import Target, resolve_target
 from mockserver.spec.catalog import Api
-from mockserver.spec.values import values_from
 
 __all__ = ["ADMIN_SPEC", "admin_handlers"]
 
@@ -27,6 +28,7 @@ ADMIN_SPEC = Path(__file__).with_name("admin.yaml")
 
 def admin_handlers(apis: Sequence[Api], clock: Clock, state: MockState) -> Mapping[str, Callable[..., Any]]:
     """operationId -> handler, each bound to the server's APIs, clock and state."""
+    names = KeyNames(apis)
 
     def health_body() -> dict[str, Any]:
         return {
@@ -45,10 +47,10 @@ def admin_handlers(apis: Sequence[Api], clock: Clock, state: MockState) -> Mappi
         return health_body()
 
     async def journal(limit: int = 100, path: str | None = None, status: int | None = None) -> dict[str, Any]:
-        return {"entries": [e.as_dict() for e in state.journal.select(limit=limit, path=path, status=status)]}
+        return {"entries": [e.as_dict(names) for e in state.journal.select(limit=limit, path=path, status=status)]}
 
     async def polls() -> dict[str, Any]:
-        return {"polls": poll_report(state.journal)}
+        return {"polls": poll_report(state.journal, names)}
 
     async def list_scenarios() -> dict[str, Any]:
         return {
@@ -60,51 +62,34 @@ def admin_handlers(apis: Sequence[Api], clock: Clock, state: MockState) -> Mappi
             ]
         }
 
-    def resolve(body: Mapping[str, Any]) -> tuple[str | None, Response | None]:
-        api = next((a for a in apis if a.slug == body.get("api")), None)
-        if api is None:
-            names = ", ".join(a.slug for a in apis)
-            return None, render(
-                render_problem("bad-request", f"api {body.get('api')!r}: expected one of {names}")
-            )
-        op = next((o for o in api.operations if o.id == body.get("operation")), None)
-        if op is None:
-            names = ", ".join(o.id for o in api.operations)
-            return None, render(
-                render_problem("bad-request", f"operation {body.get('operation')!r}: expected one of {names}")
-            )
-        params = body.get("params") or {}
-        values = values_from((p.ref, params.get(p.name)) for p in op.parameters)
-        listing = op.rules.collection
-        if listing is not None and listing.each is not None:
-            each = values["query"].get(listing.each.split(".", 1)[1])
-            return item_key(api, op, each[0] if isinstance(each, list) else each), None
-        return resource_key(api, op, values), None
+    def resolve(body: Mapping[str, Any]) -> tuple[Target | None, Response | None]:
+        target = resolve_target(apis, body)
+        if isinstance(target, str):
+            return None, render(render_problem("bad-request", target))
+        return target, None
 
     async def pin_scenario(body: dict[str, Any]) -> Any:
-        key, problem = resolve(body)
-        if problem is not None or key is None:
+        target, problem = resolve(body)
+        if target is None:
             return problem
-        api = next(a for a in apis if a.slug == body["api"])
-        op = api.operation(body["operation"])
-        if body["scenario"] not in op.rules.scenarios:
-            names = ", ".join(op.rules.scenarios) or "(none)"
-            return render(
-                render_problem("bad-request", f"scenario {body['scenario']!r}: {op.id} offers {names}")
-            )
-        state.pin(key, body["scenario"])
-        return {"key": key, "scenario": body["scenario"]}
+        op, scenario = target.op, str(body["scenario"])
+        if scenario not in op.rules.scenarios:
+            offered = ", ".join(op.rules.scenarios) or "(none)"
+            hint = did_you_mean(scenario, op.rules.scenarios)
+            return render(render_problem("bad-request", f"scenario {scenario!r}{hint}: {op.id} offers {offered}"))
+        state.pin(target.key, scenario)
+        return {"key": names(target.key), "scenario": scenario}
 
     async def advance_clock(body: dict[str, Any]) -> Any:
         seconds = float(body["seconds"])
         if "api" not in body:
             clock.advance(seconds)
             return {"now": format_time(clock.now(), "rfc3339"), "key": None}
-        key, problem = resolve(body)
-        if problem is not None or key is None:
+        target, problem = resolve(body)
+        if target is None:
             return problem
-        state.advance(key, seconds)
-        return {"now": format_time(clock.now() + state.offset(key), "rfc3339"), "key": key}
+        state.advance(target.key, seconds)
+        return {"now": format_time(clock.now() + state.offset(target.key), "rfc3339"), "key": names(target.key)}
 
     handlers: dict[str, Callable[..., Any]] = {
         "health": health,

@@ -12,6 +12,7 @@ A request's path through the app:
 from __future__ import annotations
 
 import copy
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -97,6 +98,7 @@ def _connexion_app(server: MockServer) -> AsyncApp:
         validate_responses=settings.validate_responses,
     )
     handlers = admin_handlers(server.apis, server.clock, server.state)
+    control = Routes([load_api(ADMIN_SPEC)])
     app.add_api(
         load_document(ADMIN_SPEC),
         base_path="/__mock",
@@ -114,7 +116,13 @@ def _connexion_app(server: MockServer) -> AsyncApp:
 
     def on_error(req: ConnexionRequest, exc: Exception) -> ConnexionResponse:
         reply = failure_reply(
-            server.routes, server.producer.generator, req.method, req.scope["path"], req.headers, exc
+            server.routes,
+            server.producer.generator,
+            req.method,
+            req.scope["path"],
+            req.headers,
+            exc,
+            control=control,
         )
         body = b"" if reply.body is None else orjson.dumps(reply.body)
         return ConnexionResponse(reply.status, reply.media_type, body=body, headers=dict(reply.headers))
@@ -136,6 +144,9 @@ def create_app(settings: Settings) -> ASGIApp:
         SpecError, FixtureError: a spec or fixture file cannot be served.
     """
     server = MockServer(settings)
+    # Connexion logs "No auth provided. Aborting with 401." per refused request; the access line
+    # already says 401.
+    logging.getLogger("connexion.security").setLevel(logging.WARNING)
     routes = docs_routes(server.apis, load_api(ADMIN_SPEC))
     guarded = AdminGuard(Router(routes=list(routes), default=_connexion_app(server)), settings.admin_token)
     outer = JournalMiddleware(

@@ -24,9 +24,17 @@ _KINDS = {400: "invalid", 401: "unauthenticated", 403: "forbidden", 404: "notFou
 
 
 def failure_reply(
-    routes: Routes, generator: Generator, method: str, path: str, headers: Collection[str], exc: Exception
+    routes: Routes,
+    generator: Generator,
+    method: str,
+    path: str,
+    headers: Collection[str],
+    exc: Exception,
+    *,
+    control: Routes | None = None,
 ) -> Reply:
-    """The reply to a failure: the API's documented error where it has one, else a problem."""
+    """The reply to a failure: the API's documented error where it has one, else a problem.
+    `control` holds the control API's routes (named in a 405's `Allow`)."""
     if isinstance(exc, NonConformingResponse):
         return render_problem("response-invalid", str(exc.detail))
     if isinstance(exc, PreferError):
@@ -34,7 +42,7 @@ def failure_reply(
     status = int(getattr(exc, "status", None) or getattr(exc, "status_code", None) or 500)
     detail = str(getattr(exc, "detail", "") or exc)
     if status == 405:
-        allow = ", ".join(routes.allowed(path))
+        allow = ", ".join(routes.allowed(path) or (control.allowed(path) if control else []))
         return render_problem(
             "method-not-allowed",
             f"{method} is not declared for {path}; allowed: {allow}",

@@ -13,7 +13,7 @@ from mockserver.pipeline.parameters import RequestParameters, parameter_specs
 from mockserver.pipeline.prefer import Prefer, parse_prefer
 from mockserver.pipeline.request import Request
 from mockserver.server.connexion import VALUES_KEY, read_values, scope_handler
-from mockserver.server.middleware import render_reply
+from mockserver.server.middleware import mark_dropped, render_reply
 from mockserver.spec.catalog import Api, Operation
 
 __all__ = ["DropConnection", "operation_handler"]
@@ -29,6 +29,7 @@ class DropConnection(Response):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = [(b"content-length", b"64"), (b"content-type", b"application/json")]
+        mark_dropped()
         await send({"type": "http.response.start", "status": 200, "headers": headers})
 
 

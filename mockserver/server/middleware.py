@@ -17,13 +17,16 @@ from mockserver.pipeline.state import Journal, JournalEntry
 from mockserver.render.errors import render_problem
 from mockserver.render.reply import Reply
 
-__all__ = ["CURRENT_ENTRY", "AdminGuard", "DroppedConnection", "JournalMiddleware", "render_reply"]
+__all__ = [
+    "CURRENT_ENTRY",
+    "AdminGuard",
+    "JournalMiddleware",
+    "mark_dropped",
+    "printable",
+    "render_reply",
+]
 
 CURRENT_ENTRY: ContextVar[JournalEntry | None] = ContextVar("mockserver_journal_entry", default=None)
-
-
-class DroppedConnection(ConnectionAbortedError):
-    """Raised after the response started, so the server closes the connection mid-answer."""
 
 
 def render_reply(reply: Reply) -> Response:
@@ -36,6 +39,44 @@ def render_reply(reply: Reply) -> Response:
 
 _LOG = logging.getLogger("mockserver.access")
 _COLOURS = {2: "32", 3: "36", 4: "33", 5: "31"}
+# What uvicorn logs when an app returns mid-answer, which is what a dropped-connection fault does.
+_INCOMPLETE = "ASGI callable returned without completing response."
+
+
+def mark_dropped() -> None:
+    """Note that the current request's connection is dropped on purpose (a fault)."""
+    entry = CURRENT_ENTRY.get()
+    if entry is not None:
+        entry.dropped = True
+
+
+def printable(text: str) -> str:
+    """`text` with control and other unprintable characters escaped (`\\x1b`), safe for a terminal."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else _escape(c) for c in text)
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+class _DropFilter(logging.Filter):
+    """Drops uvicorn's error line for each answer the mock cut short on purpose (it logs `dropped`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pending = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.pending > 0 and record.getMessage() == _INCOMPLETE:
+            self.pending -= 1
+            return False
+        return True
+
+
+_DROPS = _DropFilter()
 
 
 def _colour() -> bool:
@@ -44,11 +85,12 @@ def _colour() -> bool:
 
 def _access_line(entry: JournalEntry, colour: bool) -> str:
     """One line per request: method, path (and query), status, milliseconds."""
-    target = entry.path + (f"?{entry.query}" if entry.query else "")
-    status = str(entry.status)
+    target = printable(entry.path + (f"?{entry.query}" if entry.query else ""))
+    status = "dropped" if entry.dropped else str(entry.status)
     if colour:
-        status = f"\033[{_COLOURS.get(entry.status // 100, '0')}m{status}\033[0m"
-    return f"{entry.method} {target} {status} {entry.latency_ms:.1f}ms"
+        code = "35" if entry.dropped else _COLOURS.get(entry.status // 100, "0")
+        status = f"\033[{code}m{status}\033[0m"
+    return f"{printable(entry.method)} {target} {status} {entry.latency_ms:.1f}ms"
 
 
 class JournalMiddleware:
@@ -60,6 +102,9 @@ class JournalMiddleware:
         self.secret = secret
         self.access_log = access_log
         self.colour = _colour()
+        uvicorn_errors = logging.getLogger("uvicorn.error")
+        if _DROPS not in uvicorn_errors.filters:
+            uvicorn_errors.addFilter(_DROPS)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith("/__mock/") or scope["path"] == "/":
@@ -93,6 +138,8 @@ class JournalMiddleware:
             await self.app(scope, receive, recording_send)
         finally:
             entry.latency_ms = round((time.perf_counter() - started) * 1000, 3)
+            if entry.dropped:
+                _DROPS.pending += 1
             self.journal.add(entry)
             CURRENT_ENTRY.reset(token)
             if self.access_log:

@@ -3,26 +3,34 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from statistics import fmean
 from typing import Any
 
-from mockserver.pipeline.state import JournalEntry
+import orjson
 
-__all__ = ["poll_report", "render_poll_line"]
+from mockserver.pipeline.state import JournalEntry
+from mockserver.server.keys import KeyNames
+from mockserver.server.middleware import printable
+from mockserver.spec.catalog import Api
+
+__all__ = ["SHUTDOWN_TOP", "poll_report", "render_poll_line", "shutdown_report"]
+
+SHUTDOWN_TOP = 10  # executions the shutdown report names; the rest are counted
 
 _SLACK = 0.05  # seconds of scheduling noise allowed when judging Retry-After
 
 
-def poll_report(entries: Iterable[JournalEntry]) -> list[dict[str, Any]]:
-    """One summary per (client, execution): polls, intervals, backoff, Retry-After, stopping."""
+def poll_report(entries: Iterable[JournalEntry], name: Callable[[str], Any] = str) -> list[dict[str, Any]]:
+    """One summary per (client, execution): polls, intervals, backoff, Retry-After, stopping;
+    each execution shown as `name(key)`."""
     grouped: dict[tuple[str, str], list[_Poll]] = {}
     for entry in entries:
         for key, state, terminal in entry.observed:
             poll = _Poll(entry.time, entry.status, state, terminal, entry.retry_after)
             grouped.setdefault((entry.client, key), []).append(poll)
-    return [_summary(client, execution, polls) for (client, execution), polls in grouped.items()]
+    return [_summary(client, name(key), polls) for (client, key), polls in grouped.items()]
 
 
 @dataclass(frozen=True)
@@ -34,7 +42,7 @@ class _Poll:
     retry_after: float | None
 
 
-def _summary(client: str, execution: str, polls: list[_Poll]) -> dict[str, Any]:
+def _summary(client: str, execution: Any, polls: list[_Poll]) -> dict[str, Any]:
     times = [p.time for p in polls]
     intervals = [b - a for a, b in itertools.pairwise(times)]
     honoured: bool | None = None
@@ -73,6 +81,20 @@ def render_poll_line(summary: dict[str, Any]) -> str:
         }[summary["stoppedWhenTerminal"]],
     ]
     return (
-        f"poll report: {summary['client']} {summary['execution']}: {summary['polls']} polls, "
+        f"poll report: {printable(summary['client'])} {printable(_json(summary['execution']))}: {summary['polls']} polls, "
         f"every {summary['intervals']['mean']}s on average; " + ", ".join(v for v in verdicts if v)
     )
+
+
+def shutdown_report(entries: Iterable[JournalEntry], apis: Sequence[Api], top: int = SHUTDOWN_TOP) -> str:
+    """The poll report printed at shutdown: the `top` most polled executions, then a count of
+    the rest (`GET /__mock/polls` has them all); '' when nothing was polled."""
+    report = sorted(poll_report(entries, KeyNames(apis)), key=lambda s: -int(s["polls"]))
+    lines = [render_poll_line(summary) for summary in report[:top]]
+    if len(report) > top:
+        lines.append(f"poll report: ... and {len(report) - top} more (all of them: GET /__mock/polls)")
+    return "\n".join(lines)
+
+
+def _json(value: Any) -> str:
+    return value if isinstance(value, str) else orjson.dumps(value).decode()
