@@ -11,22 +11,24 @@ operation decides it:
       - {drop_rate: 0.01}
 
 A status the operation does not document is never sent unless the rule says `force: true`.
+`check_fault_plan` refuses at start-up a rule naming no API or operation, and a status that no
+operation it matches documents (with `force: true`, a warning instead).
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from mockserver.exceptions import ConfigError, SpecError
-from mockserver.spec.catalog import Operation, load_document
+from mockserver.exceptions import ConfigError, SpecError, did_you_mean
+from mockserver.spec.catalog import Api, Operation, load_document
 
-__all__ = ["Decision", "FaultPlan", "FaultRule", "load_fault_plan"]
+__all__ = ["Decision", "FaultPlan", "FaultRule", "check_fault_plan", "load_fault_plan"]
 
 _RULE_SCHEMA = {
     "type": "object",
@@ -64,6 +66,7 @@ class FaultRule:
     retry_after: float | None = None
     drop_rate: float = 0.0
     force: bool = False
+    origin: str = field(default="", compare=False)  # where the rule was written, for messages
 
     def matches(self, slug: str, op: Operation) -> bool:
         return self.api in ("*", slug) and self.operation in ("*", op.id)
@@ -107,9 +110,10 @@ class FaultPlan:
         return Decision(delay)
 
 
-def _rule(raw: Mapping[str, Any]) -> FaultRule:
+def _rule(raw: Mapping[str, Any], origin: str) -> FaultRule:
     latency = raw.get("latency_ms") or (0, 0)
     return FaultRule(
+        origin=origin,
         api=str(raw.get("api", "*")),
         operation=str(raw.get("operation", "*")),
         latency_ms=(float(latency[0]), float(latency[1])),
@@ -146,7 +150,7 @@ def load_fault_plan(
             at = "/" + "/".join(str(p) for p in error.absolute_path)
             raise ConfigError(f"{at}: {error.message}", where=str(path))
         seed = int(document.get("seed", seed))
-        rules += [_rule(raw) for raw in document.get("rules") or []]
+        rules += [_rule(raw, f"{path}: /rules/{i}") for i, raw in enumerate(document.get("rules") or [])]
     if latency or error_rate or drop_rate:
         low, _, high = (latency or "0").partition("-")
         try:
@@ -156,6 +160,57 @@ def load_fault_plan(
         if not (0 <= error_rate <= 1 and 0 <= drop_rate <= 1):
             raise ConfigError("--error-rate and --drop-rate must be between 0 and 1")
         rules.append(
-            FaultRule(latency_ms=window, error_rate=error_rate, status=error_status, drop_rate=drop_rate)
+            FaultRule(
+                latency_ms=window,
+                error_rate=error_rate,
+                status=error_status,
+                drop_rate=drop_rate,
+                origin="--error-status",
+            )
         )
+    if not 400 <= error_status <= 599:
+        raise ConfigError(f"--error-status {error_status}: expected an error status from 400 to 599")
     return FaultPlan(rules, seed)
+
+
+def check_fault_plan(plan: FaultPlan, apis: Sequence[Api], known: Collection[str] = ()) -> list[str]:
+    """Warnings about the plan's rules (a forced undocumented status); `known` are API slugs
+    that exist but are not served now (their rules stay idle).
+
+    Raises:
+        ConfigError: a rule names an unknown API or operation, or a status it can never send.
+    """
+    warnings: list[str] = []
+    slugs = [api.slug for api in apis]
+    for rule in plan.rules:
+        where = rule.origin or "fault rule"
+        if rule.api != "*" and rule.api not in slugs:
+            if rule.api in known:
+                continue
+            raise ConfigError(
+                f"api {rule.api!r} is not served{did_you_mean(rule.api, slugs)}"
+                f' (expected "*" or one of {", ".join(slugs)})',
+                where=where,
+            )
+        scope = [api for api in apis if rule.api in ("*", api.slug)]
+        ops = [op for api in scope for op in api.operations if rule.operation in ("*", op.id)]
+        if not ops:
+            names = sorted({op.id for api in scope for op in api.operations})
+            raise ConfigError(
+                f"operation {rule.operation!r} is not in {rule.api if rule.api != '*' else 'any served API'}"
+                f'{did_you_mean(rule.operation, names)} (expected "*" or one of {", ".join(names)})',
+                where=where,
+            )
+        if not rule.error_rate or any(str(rule.status) in op.responses for op in ops):
+            continue
+        documented = ", ".join(sorted({op.id for op in ops}))
+        if not rule.force:
+            raise ConfigError(
+                f"status {rule.status}: none of the operations it matches ({documented}) documents it,"
+                " so the rule would never fire (choose a documented status, or say force: true to send it anyway)",
+                where=where,
+            )
+        warnings.append(
+            f"{where}: status {rule.status} is forced on {documented}, which documents no such response"
+        )
+    return warnings

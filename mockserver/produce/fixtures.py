@@ -15,14 +15,14 @@ A fixture file (YAML or JSON) holds a list of records:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from mockserver.exceptions import FixtureError
+from mockserver.exceptions import FixtureError, did_you_mean
 from mockserver.spec.catalog import YAML_LOADER, Api, Operation
 from mockserver.spec.responses import response_examples, response_schema
 from mockserver.spec.schemas import schema_validator
@@ -172,10 +172,30 @@ def _fixture_from(record: Any, known: Mapping[str, Operation], where: str) -> Fi
     )
 
 
-def load_fixtures(directory: Path | None, apis: Sequence[Api]) -> FixtureSet:
-    """Load `directory/<slug>/*.{yaml,yml,json}` for each API; a bad record stops with FixtureError."""
-    if directory is None or not directory.is_dir():
+def load_fixtures(
+    directory: Path | None, apis: Sequence[Api], *, known: Collection[str] = (), must_exist: bool = True
+) -> FixtureSet:
+    """Load `directory/<slug>/*.{yaml,yml,json}` for each API; a bad record stops with FixtureError.
+
+    A folder must be named after a served API or one of the `known` slugs (APIs not served now);
+    a missing `directory` is an error when `must_exist`.
+    """
+    if directory is None:
         return FixtureSet()
+    if not directory.is_dir():
+        if must_exist:
+            raise FixtureError(
+                "no such fixture directory (expected a folder of <api>/ folders)", where=str(directory)
+            )
+        return FixtureSet()
+    slugs = [api.slug for api in apis]
+    for entry in sorted(directory.iterdir()):
+        if entry.is_dir() and entry.name[:1] not in (".", "_") and entry.name not in {*slugs, *known}:
+            raise FixtureError(
+                f"folder {entry.name!r} is named after no API{did_you_mean(entry.name, [*slugs, *known])}"
+                f" (expected one of {', '.join(sorted({*slugs, *known}))})",
+                where=str(entry),
+            )
     grouped: dict[tuple[str, str], list[Fixture]] = {}
     for api in apis:
         folder = directory / api.slug

@@ -47,7 +47,9 @@ def admin_handlers(apis: Sequence[Api], clock: Clock, state: MockState) -> Mappi
         return health_body()
 
     async def journal(limit: int = 100, path: str | None = None, status: int | None = None) -> dict[str, Any]:
-        return {"entries": [e.as_dict(names) for e in state.journal.select(limit=limit, path=path, status=status)]}
+        return {
+            "entries": [e.as_dict(names) for e in state.journal.select(limit=limit, path=path, status=status)]
+        }
 
     async def polls() -> dict[str, Any]:
         return {"polls": poll_report(state.journal, names)}
@@ -76,7 +78,9 @@ def admin_handlers(apis: Sequence[Api], clock: Clock, state: MockState) -> Mappi
         if scenario not in op.rules.scenarios:
             offered = ", ".join(op.rules.scenarios) or "(none)"
             hint = did_you_mean(scenario, op.rules.scenarios)
-            return render(render_problem("bad-request", f"scenario {scenario!r}{hint}: {op.id} offers {offered}"))
+            return render(
+                render_problem("bad-request", f"scenario {scenario!r}{hint}: {op.id} offers {offered}")
+            )
         state.pin(target.key, scenario)
         return {"key": names(target.key), "scenario": scenario}
 
@@ -89,7 +93,10 @@ def admin_handlers(apis: Sequence[Api], clock: Clock, state: MockState) -> Mappi
         if target is None:
             return problem
         state.advance(target.key, seconds)
-        return {"now": format_time(clock.now() + state.offset(target.key), "rfc3339"), "key": names(target.key)}
+        return {
+            "now": format_time(clock.now() + state.offset(target.key), "rfc3339"),
+            "key": names(target.key),
+        }
 
     handlers: dict[str, Callable[..., Any]] = {
         "health": health,

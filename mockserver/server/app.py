@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -26,7 +27,7 @@ from starlette.types import ASGIApp
 
 from mockserver.lint import check_servable
 from mockserver.pipeline.choose import Chooser
-from mockserver.pipeline.faults import load_fault_plan
+from mockserver.pipeline.faults import check_fault_plan, load_fault_plan
 from mockserver.pipeline.route import Routes
 from mockserver.pipeline.state import MockState
 from mockserver.produce.fixtures import load_fixtures
@@ -38,7 +39,7 @@ from mockserver.server.docs import docs_routes
 from mockserver.server.failures import FAILURE_TYPES, failure_reply
 from mockserver.server.handler import operation_handler
 from mockserver.server.middleware import AdminGuard, JournalMiddleware
-from mockserver.settings import Settings, parse_origin
+from mockserver.settings import Settings, default_fixture_dir, parse_origin
 from mockserver.spec.catalog import Api, load_api, load_catalog, load_document
 from mockserver.spec.security import credential_headers
 
@@ -54,7 +55,15 @@ class MockServer:
             check_servable(spec)
         self.apis: list[Api] = load_catalog(settings.specs)
         self.routes = Routes(self.apis)
-        self.fixtures = load_fixtures(settings.fixtures, self.apis)
+        # APIs that exist beside the served ones (their spec directories): a fixture folder or fault
+        # rule for one of them is idle, not a typo.
+        known = {path.stem for spec in settings.specs for path in spec.parent.glob("*.yaml")}
+        self.fixtures = load_fixtures(
+            settings.fixtures,
+            self.apis,
+            known=known,
+            must_exist=settings.fixtures != default_fixture_dir(),
+        )
         self.clock = Clock(parse_origin(settings.clock_origin), scale=settings.time_scale)
         self.faults = load_fault_plan(
             settings.faults,
@@ -64,6 +73,8 @@ class MockServer:
             drop_rate=settings.drop_rate,
             seed=settings.fault_seed,
         )
+        for warning in check_fault_plan(self.faults, self.apis, known):
+            print(f"mockserver: warning: {warning}", file=sys.stderr)
         self.secret_headers = credential_headers(self.apis)
         self.state = MockState(journal_size=settings.journal_size, max_ids=settings.max_ids)
         self.producer = Producer(

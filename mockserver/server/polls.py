@@ -80,8 +80,9 @@ def render_poll_line(summary: dict[str, Any]) -> str:
             None: "never saw a terminal state",
         }[summary["stoppedWhenTerminal"]],
     ]
+    who = f"{printable(summary['client'])} {printable(_json(summary['execution']))}"
     return (
-        f"poll report: {printable(summary['client'])} {printable(_json(summary['execution']))}: {summary['polls']} polls, "
+        f"poll report: {who}: {summary['polls']} polls, "
         f"every {summary['intervals']['mean']}s on average; " + ", ".join(v for v in verdicts if v)
     )
 
