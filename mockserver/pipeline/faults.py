@@ -207,7 +207,7 @@ def check_fault_plan(plan: FaultPlan, apis: Sequence[Api], known: Collection[str
         if not rule.force:
             raise ConfigError(
                 f"status {rule.status}: none of the operations it matches ({documented}) documents it,"
-                " so the rule would never fire (choose a documented status, or say force: true to send it anyway)",
+                " so the rule would never fire (choose a documented status, or force: true to send it)",
                 where=where,
             )
         warnings.append(
