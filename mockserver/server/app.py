@@ -36,9 +36,9 @@ from mockserver.produce.producer import Producer
 from mockserver.server.admin import ADMIN_SPEC, admin_handlers
 from mockserver.server.connexion import MIDDLEWARES, MockApp, SpecParameterValidator, security_map
 from mockserver.server.docs import docs_routes
-from mockserver.server.failures import FAILURE_TYPES, failure_reply
+from mockserver.server.failures import FAILURE_TYPES, failure_reply, trailing_slash_reply
 from mockserver.server.handler import operation_handler
-from mockserver.server.middleware import AdminGuard, JournalMiddleware
+from mockserver.server.middleware import AdminGuard, JournalMiddleware, NoRedirect
 from mockserver.settings import Settings, default_fixture_dir, parse_origin
 from mockserver.spec.catalog import Api, load_api, load_catalog, load_document
 from mockserver.spec.security import credential_headers
@@ -159,7 +159,12 @@ def create_app(settings: Settings) -> ASGIApp:
     # already says 401.
     logging.getLogger("connexion.security").setLevel(logging.WARNING)
     routes = docs_routes(server.apis, load_api(ADMIN_SPEC))
-    guarded = AdminGuard(Router(routes=list(routes), default=_connexion_app(server)), settings.admin_token)
+    router = Router(routes=list(routes), default=_connexion_app(server))
+    generator = server.producer.generator
+    answered = NoRedirect(
+        router, lambda method, path: trailing_slash_reply(server.routes, generator, method, path)
+    )
+    guarded = AdminGuard(answered, settings.admin_token)
     outer = JournalMiddleware(
         guarded, server.state.journal, server.secret_headers, access_log=settings.access_log
     )

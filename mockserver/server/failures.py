@@ -15,7 +15,7 @@ from mockserver.render.errors import render_error, render_problem
 from mockserver.render.reply import Reply
 from mockserver.spec.security import missing_credentials
 
-__all__ = ["FAILURE_TYPES", "failure_reply"]
+__all__ = ["FAILURE_TYPES", "failure_reply", "trailing_slash_reply"]
 
 # The exception types Connexion's error handlers are registered for, most specific first.
 FAILURE_TYPES: tuple[type[Exception], ...] = (ProblemException, HTTPException, PreferError, Exception)
@@ -80,6 +80,20 @@ def failure_reply(
         detail = missing_credentials(api, op, headers) or detail
     reply = render_error(op, kind, detail, generator)
     return reply or render_problem("undocumented-failure", detail)
+
+
+def trailing_slash_reply(routes: Routes, generator: Generator, method: str, path: str) -> Reply | None:
+    """A path that an operation serves without its trailing slash: no vendor API redirects (as
+    Starlette would), so it is the API's own 404; None for any other path."""
+    stripped = path.rstrip("/")
+    if stripped == path or not stripped:
+        return None
+    ops = [op for api in routes.apis for op in api.operations if op.matches(stripped) is not None]
+    if not ops:
+        return None
+    op = next((o for o in ops if o.method == method), ops[0])
+    reply = render_error(op, "notFound", f"no resource at {path}", generator)
+    return reply or render_problem("no-such-route", f"no API serves {path}; did you mean {stripped}?")
 
 
 def _problem(status: int, detail: str) -> Reply:

@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Callable
 from contextvars import ContextVar
 
 import orjson
@@ -21,6 +22,7 @@ __all__ = [
     "CURRENT_ENTRY",
     "AdminGuard",
     "JournalMiddleware",
+    "NoRedirect",
     "mark_dropped",
     "printable",
     "render_reply",
@@ -165,5 +167,22 @@ class AdminGuard:
             if not hmac.compare_digest(given, self.token):
                 detail = "send the token given to --admin-token in the X-Mock-Admin-Token header"
                 await render_reply(render_problem("admin-token-required", detail))(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+class NoRedirect:
+    """Answers what `answer(method, path)` replies to (a trailing slash) before Starlette's router
+    can redirect it; passes every other request on."""
+
+    def __init__(self, app: ASGIApp, answer: Callable[[str, str], Reply | None]) -> None:
+        self.app = app
+        self.answer = answer
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].endswith("/") and len(scope["path"]) > 1:
+            reply = self.answer(scope["method"], scope["path"])
+            if reply is not None:
+                await render_reply(reply)(scope, receive, send)
                 return
         await self.app(scope, receive, send)
