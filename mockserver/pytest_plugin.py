@@ -75,9 +75,9 @@ class MockServerHandle:
         report: list[Any] = self._control("GET", "/polls")["polls"]
         return report
 
-    def pin(self, api: str, operation: str, params: dict[str, Any], scenario: str) -> str:
+    def pin(self, api: str, operation: str, params: dict[str, Any], scenario: str) -> dict[str, Any]:
         body = {"api": api, "operation": operation, "params": params, "scenario": scenario}
-        key: str = self._control("PUT", "/scenarios", json=body)["key"]
+        key: dict[str, Any] = self._control("PUT", "/scenarios", json=body)["key"]
         return key
 
     def advance(self, seconds: float, **target: Any) -> None:

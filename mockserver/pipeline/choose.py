@@ -58,18 +58,14 @@ class Chooser:
             if decision.drop:
                 return Choice(None, delay, drop=True)
             if decision.status is not None:
-                reply = render_error(
-                    op,
-                    "",
-                    f"fault injected: {decision.status}",
-                    self.producer.generator,
-                    status=decision.status,
-                )
-                if reply is not None:
-                    if decision.retry_after is not None:
-                        headers = {**reply.headers, "Retry-After": f"{decision.retry_after:g}"}
-                        reply = Reply(reply.status, reply.body, headers, reply.media_type)
-                    return Choice(reply, delay)
+                message = f"fault injected: {decision.status}"
+                reply = Reply(int(decision.status), None)  # forced, and the operation has no error body
+                if decision.envelope is not None:
+                    reply = self._error(op, "", message, decision.envelope)
+                headers = dict(reply.headers)
+                if decision.retry_after is not None:
+                    headers["Retry-After"] = f"{decision.retry_after:g}"
+                return Choice(Reply(int(decision.status), reply.body, headers, reply.media_type), delay)
         return Choice(self._success(request, status), delay)
 
     def _success(self, request: Request, status: str) -> Reply:

@@ -80,6 +80,7 @@ class Decision:
     drop: bool = False
     status: str | None = None
     retry_after: float | None = None
+    envelope: str | None = None  # the documented status whose error body answers (a forced one has none)
 
 
 class FaultPlan:
@@ -106,8 +107,17 @@ class FaultPlan:
                 retry = (
                     rule.retry_after if rule.retry_after is not None else (1.0 if status == "429" else None)
                 )
-                return Decision(delay, status=status, retry_after=retry)
+                return Decision(delay, status=status, retry_after=retry, envelope=_envelope(op, status))
         return Decision(delay)
+
+
+def _envelope(op: Operation, status: str) -> str | None:
+    """The status itself when documented; for a forced one the API's error body of another status
+    (a 5xx first), or None when the operation documents no error at all."""
+    if status in op.responses:
+        return status
+    errors = sorted((s for s in op.responses if s[:1] in ("4", "5")), key=lambda s: (s[:1] != "5", s))
+    return errors[0] if errors else None
 
 
 def _rule(raw: Mapping[str, Any], origin: str) -> FaultRule:

@@ -151,7 +151,9 @@ def test_mocks_poll_report_finds_the_example_a_polite_poller(slug: str, live: Ru
     assert result.returncode in (0, 1), output
     (polled,) = observed_states(result.stdout)
     summaries = [
-        s for s in httpx.get(f"{live.base_url}/__mock/polls").json()["polls"] if polled in s["execution"]
+        s
+        for s in httpx.get(f"{live.base_url}/__mock/polls").json()["polls"]
+        if polled in {str(v) for v in s["execution"]["params"].values()}
     ]
     assert len(summaries) == 1, (summaries, output)
     summary = summaries[0]

@@ -82,7 +82,13 @@ def test_codecatalyst_run_is_throttled_then_fails(http: httpx.Client) -> None:
     )
     assert states == ["IN_PROGRESS", "IN_PROGRESS", ("429", "1"), "IN_PROGRESS", "FAILED"]
     report = http.get("/__mock/polls").json()["polls"]
-    mine = next(p for p in report if "00000000-0000-4000-8000-000000000003" in p["execution"])
+    run = "00000000-0000-4000-8000-000000000003"
+    mine = next(p for p in report if p["execution"]["params"].get("id") == run)
+    assert mine["execution"] == {
+        "api": "codecatalyst",
+        "resource": "getWorkflowRun",
+        "params": {"spaceName": "acme", "projectName": "web", "id": run},
+    }
     assert mine["polls"] == 5 and mine["honouredRetryAfter"] is True and mine["stoppedWhenTerminal"] is True
     assert mine["backedOff"] is True
 
