@@ -177,3 +177,36 @@ def test_prefer_code_200_on_an_id_the_schema_cannot_hold_is_invalid(client: http
 def test_prefer_is_decided_after_the_credentials_are_checked(client: httpx.Client) -> None:
     response = client.get("/rest/v1/executions/1", headers={"Prefer": "code=200"})
     assert response.status_code == 401
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_a_trailing_slash_gets_the_apis_own_404_not_a_redirect(client: httpx.Client, method: str) -> None:
+    path = "/v1/spaces/acme/projects/web/workflowRuns/00000000-0000-4000-8000-000000000003/"
+    response = client.request(method, path, headers=CREDENTIALS["codecatalyst"], follow_redirects=False)
+    assert response.status_code == 404
+    assert "location" not in response.headers
+    assert response.headers["x-amzn-errortype"] == "ResourceNotFoundException"
+    assert response.json() == {"message": f"no resource at {path}"}
+
+
+def test_a_trailing_slash_on_onedata_gets_its_error_envelope(client: httpx.Client) -> None:
+    path = "/api/v3/oneprovider/automation/execution/workflows/abc/"
+    response = client.get(path, headers=CREDENTIALS["onedata"], follow_redirects=False)
+    assert response.status_code == 404
+    assert response.json()["error"]["id"] == "notFound"
+
+
+def test_a_trailing_slash_where_the_api_documents_no_404_is_the_mocks_no_such_route(
+    client: httpx.Client,
+) -> None:
+    response = client.get("/rest/v1/executions/1234/", headers=CREDENTIALS["etlworks"], follow_redirects=False)
+    assert response.status_code == 404
+    assert response.json()["type"] == "urn:mockserver:problem:no-such-route"
+    assert "did you mean /rest/v1/executions/1234?" in response.json()["detail"]
+
+
+def test_get_on_a_control_api_post_is_405_listing_post(client: httpx.Client) -> None:
+    response = client.get("/__mock/reset")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
+    assert response.json()["detail"].endswith("allowed: POST")

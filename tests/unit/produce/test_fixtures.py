@@ -69,3 +69,16 @@ def test_bad_fixture_names_file_line_and_reason(tmp_path: Path, text: str, messa
 def test_mock_errors_are_also_builtin_errors() -> None:
     error = FixtureError("bad", where="f.yaml:3")
     assert isinstance(error, ValueError) and str(error) == "f.yaml:3: bad"
+
+
+def test_a_missing_fixture_directory_is_an_error_when_it_must_exist(tmp_path: Path) -> None:
+    with pytest.raises(FixtureError, match="no such fixture directory"):
+        load_fixtures(tmp_path / "nodir", [ETLWORKS])
+    assert len(load_fixtures(tmp_path / "nodir", [ETLWORKS], must_exist=False)) == 0
+
+
+def test_a_folder_named_after_no_api_is_an_error_unless_known(tmp_path: Path) -> None:
+    (tmp_path / "etlwork").mkdir()
+    with pytest.raises(FixtureError, match=r"etlwork: folder 'etlwork' is named after no API; did you mean"):
+        load_fixtures(tmp_path, [ETLWORKS])
+    assert len(load_fixtures(tmp_path, [ETLWORKS], known={"etlwork"})) == 0
