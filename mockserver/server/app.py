@@ -39,7 +39,7 @@ from mockserver.server.docs import docs_routes
 from mockserver.server.failures import FAILURE_TYPES, failure_reply, trailing_slash_reply
 from mockserver.server.handler import operation_handler
 from mockserver.server.middleware import AdminGuard, JournalMiddleware, NoRedirect
-from mockserver.settings import Settings, default_fixture_dir, parse_origin
+from mockserver.settings import Settings, default_fixture_dir, default_spec_dir, parse_origin
 from mockserver.spec.catalog import Api, load_api, load_catalog, load_document
 from mockserver.spec.security import credential_headers
 
@@ -55,9 +55,10 @@ class MockServer:
             check_servable(spec)
         self.apis: list[Api] = load_catalog(settings.specs)
         self.routes = Routes(self.apis)
-        # APIs that exist beside the served ones (their spec directories): a fixture folder or fault
-        # rule for one of them is idle, not a typo.
-        known = {path.stem for spec in settings.specs for path in spec.parent.glob("*.yaml")}
+        # APIs that exist beside the served ones (their spec directories, the bundled specs): a
+        # fixture folder or fault rule for one of them is idle, not a typo.
+        beside = {spec.parent for spec in settings.specs} | {default_spec_dir()}
+        known = {path.stem for folder in beside for path in folder.glob("*.yaml")}
         self.fixtures = load_fixtures(
             settings.fixtures,
             self.apis,

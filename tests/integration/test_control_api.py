@@ -71,7 +71,8 @@ def test_a_pin_given_the_id_as_text_keys_the_same_requests_as_a_number(http: htt
     assert pinned.status_code == 200
     assert pinned.json()["key"] == {"api": "etlworks", "resource": "flowStatus", "params": {"flowId": 4242}}
     states = [
-        http.get("/rest/v1/executions/4242", headers=CREDENTIALS["etlworks"]).json()["status"] for _ in range(4)
+        http.get("/rest/v1/executions/4242", headers=CREDENTIALS["etlworks"]).json()["status"]
+        for _ in range(4)
     ]
     assert states == ["running", "running", "running", "error"]
 
@@ -93,7 +94,12 @@ def test_keys_and_times_in_the_journal_polls_and_clock_are_json(http: httpx.Clie
 
 
 def test_a_list_items_key_names_its_each_parameter(http: httpx.Client) -> None:
-    body = {"seconds": 5, "api": "oracle_selfservice", "operation": "getWorkflowStatus", "params": {"id": "9-X"}}
+    body = {
+        "seconds": 5,
+        "api": "oracle_selfservice",
+        "operation": "getWorkflowStatus",
+        "params": {"id": "9-X"},
+    }
     advanced = http.post("/__mock/clock", json=body)
     assert advanced.status_code == 200
     assert advanced.json()["key"] == {

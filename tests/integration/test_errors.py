@@ -199,7 +199,9 @@ def test_a_trailing_slash_on_onedata_gets_its_error_envelope(client: httpx.Clien
 def test_a_trailing_slash_where_the_api_documents_no_404_is_the_mocks_no_such_route(
     client: httpx.Client,
 ) -> None:
-    response = client.get("/rest/v1/executions/1234/", headers=CREDENTIALS["etlworks"], follow_redirects=False)
+    response = client.get(
+        "/rest/v1/executions/1234/", headers=CREDENTIALS["etlworks"], follow_redirects=False
+    )
     assert response.status_code == 404
     assert response.json()["type"] == "urn:mockserver:problem:no-such-route"
     assert "did you mean /rest/v1/executions/1234?" in response.json()["detail"]

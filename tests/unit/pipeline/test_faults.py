@@ -57,7 +57,9 @@ def _check(*rules: FaultRule) -> list[str]:
 
 
 def test_a_rule_naming_no_api_or_operation_is_refused_with_did_you_mean() -> None:
-    with pytest.raises(ConfigError, match=r"faults.yaml: /rules/3: api 'etlwork' .*did you mean 'etlworks'\?"):
+    with pytest.raises(
+        ConfigError, match=r"faults.yaml: /rules/3: api 'etlwork' .*did you mean 'etlworks'\?"
+    ):
         _check(FaultRule(api="etlwork", origin="faults.yaml: /rules/3"))
     with pytest.raises(ConfigError, match=r"operation 'getstatus' .*did you mean 'getFlowStatus'\?"):
         _check(FaultRule(api="etlworks", operation="getstatus"))
