@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import copy
 import logging
-import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -75,7 +74,7 @@ class MockServer:
             seed=settings.fault_seed,
         )
         for warning in check_fault_plan(self.faults, self.apis, known):
-            print(f"mockserver: warning: {warning}", file=sys.stderr)
+            logging.getLogger("mockserver").warning("mockserver: warning: %s", warning)
         self.secret_headers = credential_headers(self.apis)
         self.state = MockState(journal_size=settings.journal_size, max_ids=settings.max_ids)
         self.producer = Producer(
