@@ -99,7 +99,9 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
         epilog=_EXAMPLES["serve"],
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    serve.add_argument("specs", nargs="*", type=Path, help="spec files (default: ./specs/*.yaml, else the bundled five)")
+    serve.add_argument(
+        "specs", nargs="*", type=Path, help="spec files (default: ./specs/*.yaml, else the bundled five)"
+    )
     serve.add_argument("--host", default=None, help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=_PORT, default=None, help="port 1-65535 (default 8000)")
     serve.add_argument("--seed", type=int, default=None, help="seed of generated data (default 0)")
@@ -146,7 +148,10 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     tls.add_argument("--key", type=Path, default=None, help="the private key of --cert (PEM)")
     tls.add_argument("--tls-dir", type=Path, default=None, help="where the generated CA and certificate live")
     serve.add_argument(
-        "--workers", type=_AT_LEAST_1, default=None, help="worker processes (same answers from each; default 1)"
+        "--workers",
+        type=_AT_LEAST_1,
+        default=None,
+        help="worker processes (same answers from each; default 1)",
     )
     serve.add_argument("--admin-token", default=None, help="token the /__mock/ control API requires")
     serve.add_argument(
@@ -323,7 +328,9 @@ def _serve(args: argparse.Namespace) -> int:
         ssl = {"ssl_certfile": str(files.cert), "ssl_keyfile": str(files.key)}
         scheme = "https"
         print(f"mockserver: {trust_hint(files)}", file=sys.stderr)
-    print(render_banner(server.apis, settings, f"{scheme}://{settings.host}:{settings.port}"), file=sys.stderr)
+    print(
+        render_banner(server.apis, settings, f"{scheme}://{settings.host}:{settings.port}"), file=sys.stderr
+    )
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     # uvicorn shuts down gracefully on SIGINT/SIGTERM (in-flight requests finish), then raises the
     # signal again for the previous handler: make that a no-op so the exit code is 0.

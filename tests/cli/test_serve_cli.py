@@ -170,6 +170,7 @@ def test_workers_give_identical_answers(tmp_path: Path) -> None:
     log = server.log.read_text()
     assert "Warning" not in log and "warn" not in log.lower(), log  # not ours to show (issue 14 #13)
 
+
 def test_restart_on_the_same_port_right_after_a_held_keep_alive_connection(tmp_path: Path) -> None:
     # The server closes the idle keep-alive connection at shutdown, so its end sits in TIME_WAIT:
     # the start-up port probe must bind like uvicorn does (SO_REUSEADDR), or the restart fails.
