@@ -105,7 +105,8 @@ def test_a_misspelled_scenario_shows_the_mocks_message_with_the_valid_ones(pytes
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(
         [
-            "*mock_scenario*HTTP 400: scenario 'fails-after-3-pols': getFlowStatus offers *fails-after-3-polls*",
+            "*mock_scenario*HTTP 400: scenario 'fails-after-3-pols': getFlowStatus offers"
+            " *fails-after-3-polls*",
         ]
     )
     assert "HTTPStatusError" not in result.stdout.str()
