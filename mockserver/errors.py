@@ -77,6 +77,11 @@ def fill_template(template: Any, values: Mapping[str, Any]) -> Any:
     return template
 
 
+def _closest_error(op: Operation, status: str) -> str | None:
+    errors = [s for s in op.responses if s.isdigit() and int(s) >= 400]
+    return min(errors, key=lambda s: (s[0] != status[0], abs(int(s) - int(status))), default=None)
+
+
 def render_error(
     op: Operation, kind: str, message: str, generator: Generator, *, status: str | None = None
 ) -> Reply | None:
@@ -84,7 +89,12 @@ def render_error(
     status = status or error_status(op, kind)
     if status is None:
         return None
-    response = op.responses[status]
+    # A forced fault may send a status the operation does not document: in the envelope of its
+    # closest documented error (same class first), so the client still sees the API's shape.
+    documented = status if status in op.responses else _closest_error(op, status)
+    if documented is None:
+        return None
+    response = op.responses[documented]
     now = time.time()
     rng = rng_for("error", op.id, status, message)
     values = {
@@ -101,7 +111,7 @@ def render_error(
         body = fill_template(template["body"], values)
         headers = {k: str(fill_template(v, values)) for k, v in (template.get("headers") or {}).items()}
     else:
-        schema = response_schema(op, status)
+        schema = response_schema(op, documented)
         body = None if schema is None else generator.generate(schema, rng, now=now)
         if isinstance(body, dict):
             field = next((f for f in _MESSAGE_FIELDS if isinstance(body.get(f), str)), None)
