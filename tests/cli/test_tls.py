@@ -92,8 +92,10 @@ def test_cert_and_key_serve_your_own_certificate(tmp_path: Path) -> None:
     log = tmp_path / "own-cert.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "mockserver", "serve", "--cert", str(cert), "--key", str(key)]
-            + ["--port", str(port)],
+            [
+                *(sys.executable, "-m", "mockserver", "serve"),
+                *("--cert", str(cert), "--key", str(key), "--port", str(port)),
+            ],
             cwd=ROOT,
             stdout=out,
             stderr=subprocess.STDOUT,
