@@ -110,6 +110,8 @@ class Settings:
                 source = f"{env_name}={raw_env}"
             if value is not None:
                 _check_range(f.name, value, source)
+                if f.name == "fixtures" and not Path(value).is_dir():
+                    raise ConfigError(f"{source}: no such folder")
                 changes[f.name] = value
         settings = replace(settings, **changes)
         if not settings.specs:

@@ -304,3 +304,20 @@ def test_serve_in_a_folder_with_its_own_specs_serves_those(tmp_path: Path) -> No
         process.wait(timeout=10)
     assert health["apis"] == ["pipelines"], health
     assert f"serving 1 API from {project / 'specs'} on" in log.read_text()
+
+
+@pytest.mark.parametrize("where", ["flag", "environment"])
+def test_a_fixture_folder_that_does_not_exist_stops_startup(tmp_path: Path, where: str) -> None:
+    missing = tmp_path / "nodir"
+    args = ["--fixtures", str(missing)] if where == "flag" else []
+    source = f"--fixtures {missing}" if where == "flag" else f"MOCKSERVER_FIXTURES={missing}"
+    result = subprocess.run(
+        [sys.executable, "-m", "mockserver", "serve", "--port", str(free_port()), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**os.environ, "MOCKSERVER_FIXTURES": str(missing)} if where == "environment" else None,
+    )
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [f"mockserver: error: {source}: no such folder"]
