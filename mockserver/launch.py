@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-__all__ = ["quiet_dependency_warnings", "render_banner", "run_serve", "worker_app"]
+__all__ = ["print_poll_summary", "quiet_dependency_warnings", "render_banner", "run_serve", "worker_app"]
 
 
 def fail(message: str) -> int:
@@ -123,8 +123,23 @@ def run_serve(args: argparse.Namespace) -> int:
         **ssl,  # type: ignore[arg-type]
         **UVICORN_OPTIONS,
     )
+    print_poll_summary(server.responder.state.journal)
+    return 0
+
+
+_REPORT_LINES = 10
+
+
+def print_poll_summary(journal: Any) -> None:
+    """At shutdown: the most-polled executions, one line each, then how many more there were."""
     from mockserver.polls import poll_report, render_poll_line
 
-    for summary in poll_report(server.responder.state.journal):
+    report = sorted(poll_report(journal), key=lambda summary: -int(summary["polls"]))
+    for summary in report[:_REPORT_LINES]:
         print(render_poll_line(summary), file=sys.stderr)
-    return 0
+    if len(report) > _REPORT_LINES:
+        print(
+            f"poll report: {len(report) - _REPORT_LINES} more executions polled less often"
+            " (while the server runs, GET /__mock/polls has every one)",
+            file=sys.stderr,
+        )

@@ -321,3 +321,22 @@ def test_a_fixture_folder_that_does_not_exist_stops_startup(tmp_path: Path, wher
     )
     assert result.returncode == 2
     assert result.stderr.splitlines() == [f"mockserver: error: {source}: no such folder"]
+
+
+def test_shutdown_poll_report_shows_the_most_polled_then_a_count(tmp_path: Path) -> None:
+    server = start_server(tmp=tmp_path)
+    with server.client() as client:
+        for flow in range(1, 14):  # flow N polled N times: 13 executions
+            for _ in range(flow):
+                client.get(f"/rest/v1/executions/{flow}", headers=CREDENTIALS["etlworks"])
+        full = client.get("/__mock/polls").json()["polls"]
+    server.stop()
+    lines = [line for line in server.log.read_text().splitlines() if line.startswith("poll report: ")]
+    assert len(full) == 13
+    assert [int(re.search(r": (\d+) polls,", line)[1]) for line in lines[:10]] == list(range(13, 3, -1)), (
+        lines
+    )
+    assert lines[10:] == [
+        "poll report: 3 more executions polled less often"
+        " (while the server runs, GET /__mock/polls has every one)"
+    ]
