@@ -97,6 +97,9 @@ def run_serve(args: argparse.Namespace) -> int:
         render_banner(server.apis, settings, f"{scheme}://{settings.host}:{settings.port}"), file=sys.stderr
     )
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    # Connexion logs each refused credential at INFO ("No auth provided. Aborting with 401."):
+    # the request line already says 401.
+    logging.getLogger("connexion").setLevel(logging.WARNING)
     # uvicorn shuts down gracefully on SIGINT/SIGTERM (in-flight requests finish), then raises the
     # signal again for the previous handler: make that a no-op so the exit code is 0.
     for stop in (signal.SIGINT, signal.SIGTERM):

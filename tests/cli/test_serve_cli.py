@@ -340,3 +340,18 @@ def test_shutdown_poll_report_shows_the_most_polled_then_a_count(tmp_path: Path)
         "poll report: 3 more executions polled less often"
         " (while the server runs, GET /__mock/polls has every one)"
     ]
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_refused_request_logs_our_line_only(tmp_path: Path, workers: str) -> None:
+    server = start_server("--workers", workers, tmp=tmp_path)
+    try:
+        for _ in range(4):
+            with server.client() as client:
+                assert client.get("/rest/v1/executions/1").status_code == 401
+    finally:
+        server.stop()
+    log = server.log.read_text()
+    assert "No auth provided" not in log, log  # Connexion's own line: ours already says 401
+    if workers == "1":
+        assert log.count("GET /rest/v1/executions/1 401 ") == 4, log
