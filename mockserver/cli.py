@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import ssl
 import sys
 import time
 import urllib.error
@@ -212,6 +213,12 @@ def _wait(args: argparse.Namespace) -> int:
             return 0  # an answer, even an error status: the server is up
         except ValueError as exc:  # e.g. a port that is no number
             return _fail(f"wait {args.url!r}: {exc}")
+        except urllib.error.URLError as exc:
+            if isinstance(exc.reason, ssl.SSLCertVerificationError):
+                return _fail(
+                    f"wait {args.url}: the server answers, but its certificate is not trusted"
+                    f" ({exc.reason.verify_message}); set SSL_CERT_FILE to its CA (see serve --tls)"
+                )
         except OSError:
             pass
         if time.monotonic() >= deadline:

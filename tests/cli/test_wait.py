@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -41,3 +42,49 @@ def test_wait_refuses_a_url_it_cannot_ask() -> None:
     result = subprocess.run([*BARE, "127.0.0.1:8000"], cwd=ROOT, capture_output=True, text=True, timeout=30)
     assert result.returncode == 2 and len(result.stderr.splitlines()) == 1, result.stderr
     assert "wait '127.0.0.1:8000'" in result.stderr
+
+
+def test_wait_on_https_names_an_untrusted_certificate_and_trusts_ssl_cert_file(tmp_path: Path) -> None:
+    port = free_port()
+    tls_dir = tmp_path / "tls"
+    log = tmp_path / "tls.log"
+    with log.open("wb") as out:
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "mockserver",
+                "serve",
+                "--tls",
+                "--tls-dir",
+                str(tls_dir),
+                "--port",
+                str(port),
+            ],
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"https://127.0.0.1:{port}/"
+    try:
+        env = {k: v for k, v in os.environ.items() if k != "SSL_CERT_FILE"}
+        trusted = subprocess.run(
+            [*BARE, url, "--timeout", "60"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=90,
+            env={**env, "SSL_CERT_FILE": str(tls_dir / "ca.pem")},
+        )
+        untrusted = subprocess.run(
+            [*BARE, url, "--timeout", "60"], cwd=ROOT, capture_output=True, text=True, timeout=90, env=env
+        )
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    assert trusted.returncode == 0, trusted.stderr + log.read_text()
+    assert untrusted.returncode == 2
+    assert untrusted.stderr.splitlines() == [
+        f"mockserver: error: wait {url}: the server answers, but its certificate is not trusted"
+        " (unable to get local issuer certificate); set SSL_CERT_FILE to its CA (see serve --tls)"
+    ]
