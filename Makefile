@@ -1,20 +1,30 @@
 # Thin targets; each works on a fresh clone and sets up .venv itself.
+# `make serve` installs the runtime dependencies only; `make test` adds the test tools
+# (the `test` extra) and the Debian packages the tests use.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+PIP := $(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt
+RUNTIME := $(VENV)/.runtime
 STAMP := $(VENV)/.installed
+# Debian packages the tests drive: headless Chromium (tests/browser), a real Redis.
+TEST_DEBS := chromium redis-server
 
-.PHONY: serve test lint check bench soak clean
+.PHONY: serve test test-debs lint check bench soak clean
 
-$(STAMP): pyproject.toml constraints.txt
+$(RUNTIME): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
+	$(PIP) -e .
+	touch $(RUNTIME)
+
+$(STAMP): $(RUNTIME)
+	$(PIP) -e '.[test]'
 	touch $(STAMP)
 
-serve: $(STAMP)
+serve: $(RUNTIME)
 	$(BIN)/mockserver serve $(ARGS)
 
-lint: $(STAMP)
+lint: $(RUNTIME)
 	$(BIN)/mockserver lint
 
 check: $(STAMP)
@@ -22,7 +32,14 @@ check: $(STAMP)
 	$(BIN)/ruff format --check mockserver tests
 	$(BIN)/mypy
 
-test: check
+# Installs the missing ones with apt-get (as root); one line and exit 1 when it cannot.
+test-debs:
+	@missing=$$(for c in $(TEST_DEBS); do command -v $$c >/dev/null || echo $$c; done); \
+	[ -z "$$missing" ] || { echo "make test: installing $$missing with apt-get" >&2; \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; } >/dev/null 2>&1; } || \
+	  { echo "make test: could not install $$missing with apt-get (tests need it): install it, or run as root with network access" >&2; exit 1; }
+
+test: check test-debs
 	$(BIN)/mockserver lint
 	$(BIN)/pytest
 

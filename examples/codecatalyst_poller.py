@@ -1,6 +1,6 @@
 """Poll an Amazon CodeCatalyst workflow run until it ends (GetWorkflowRun).
 
-    python examples/codecatalyst_poller.py --base-url http://127.0.0.1:8000 \\
+    .venv/bin/python examples/codecatalyst_poller.py --base-url http://127.0.0.1:8000 \\
         --space ExampleCorp --project MyDemoProject --run-id a1b2c3d4-5678-90ab-cdef-000000123abc
 
 Prints every status it observes, then `final: <status>`. Exit code: 0 when the run SUCCEEDED,

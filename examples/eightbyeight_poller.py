@@ -1,6 +1,6 @@
 """Watch the newest 8x8 Automation workflow instance of a definition until it leaves Runnable.
 
-    python examples/eightbyeight_poller.py --base-url http://127.0.0.1:8000 \\
+    .venv/bin/python examples/eightbyeight_poller.py --base-url http://127.0.0.1:8000 \\
         --account-id acme --definition-id 5870442f-3ddd-4657-b74c-6e17308f5230
 
 The API only lists instances (newest first), so the poller takes the newest one and then finds it

@@ -1,6 +1,6 @@
 """Poll an Etlworks flow until it finishes (GET /rest/v1/executions/{flowId}).
 
-    python examples/etlworks_poller.py --base-url http://127.0.0.1:8000 --flow-id 1234
+    .venv/bin/python examples/etlworks_poller.py --base-url http://127.0.0.1:8000 --flow-id 1234
 
 Prints every status it observes, then `final: <status>`. Exit code: 0 when the flow ended in
 success or warning, 1 when it ended in error, 2 when the API refused the request, could not be

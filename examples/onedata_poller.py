@@ -1,6 +1,6 @@
 """Poll a Onedata automation workflow execution until it ends (Get workflow execution details).
 
-    python examples/onedata_poller.py --base-url http://127.0.0.1:8000 \\
+    .venv/bin/python examples/onedata_poller.py --base-url http://127.0.0.1:8000 \\
         --execution-id 11a53ed06d175c89bc3ed5be61f8217cch1890
 
 Prints every status it observes (with its lane runs), then `final: <status>`. Exit code: 0 when

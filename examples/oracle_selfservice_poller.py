@@ -1,6 +1,6 @@
 """Poll Oracle self-service executions until none is running, then walk one execution's steps.
 
-    python examples/oracle_selfservice_poller.py --base-url http://127.0.0.1:8000 \\
+    .venv/bin/python examples/oracle_selfservice_poller.py --base-url http://127.0.0.1:8000 \\
         --id 3-BLFVC0W --id 3-XTFVC0W --details-id 3-7JZXAGH
 
 Prints the parent status of every execution at each poll, then `final: <id> <status>` for each,

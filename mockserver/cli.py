@@ -1,27 +1,39 @@
 """Command line only: parse, call the library, print, set the exit code (0 fine, 1 findings, 2 input)."""
 
+# Imports stay in the standard library up to the command's own code, so `python3 -m mockserver wait`
+# runs from a checkout before its virtual environment is installed (README, Quick start).
+
 from __future__ import annotations
 
 import argparse
-import errno
-import logging
-import os
-import signal
-import socket
+import difflib
+import ssl
 import sys
-import warnings
-from collections.abc import Sequence
-from dataclasses import replace
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from mockserver import __version__
 from mockserver.exceptions import MockServerError
 
 __all__ = ["main"]
 
+_DESCRIPTION = (
+    "A contract-testing mock server for the APIs described by OpenAPI specs: serve them, "
+    "contract-test a real server against a spec, lint specs, wait for a server to answer."
+)
+
 _EXAMPLES = {
     "serve": "examples:\n  mockserver serve\n  mockserver serve specs/onedata.yaml --port 9000 --seed 7\n",
     "lint": "examples:\n  mockserver lint\n  mockserver lint specs/etlworks.yaml\n",
+    "wait": (
+        "examples:\n  mockserver wait http://127.0.0.1:8000/ --timeout 120\n"
+        "exit codes: 0 it answered, 1 no answer within the timeout, 2 usage error\n"
+    ),
     "verify": (
         "examples:\n  mockserver verify specs/etlworks.yaml --base-url http://127.0.0.1:8000 \\\n"
         "      --header 'Authorization: Bearer t' --junit-xml verify.xml\n"
@@ -30,20 +42,62 @@ _EXAMPLES = {
 }
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="mockserver", description=__doc__)
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error in one line (`PROG: error: ...`), exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        if message.startswith("argument COMMAND: invalid choice: "):
+            given = message.split("'")[1]
+            names = ("serve", "verify", "lint", "wait")
+            message = f"unknown command {given!r}{_did_you_mean(given, names)}; commands: {', '.join(names)}"
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _did_you_mean(given: str, names: Sequence[str]) -> str:
+    close = difflib.get_close_matches(given, names, n=1, cutoff=0.6)
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
+def _bounded(low: int, high: int | None, what: str) -> Callable[[str], int]:
+    """An argparse type: an integer within [low, high], else one line naming what is expected."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = low - 1
+        if value < low or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
+        return value
+
+    return parse
+
+
+_PORT = _bounded(1, 65535, "a port number 1-65535")
+_AT_LEAST_1 = _bounded(1, None, "at least 1")
+
+
+def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+    parser = _Parser(prog="mockserver", description=_DESCRIPTION)
     parser.add_argument("--version", action="version", version=f"mockserver {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = commands.add_parser(
         "serve",
         help="serve the APIs of the specs on one port",
+        description=(
+            "Serve every API of the specs on one port. Without SPEC files: the *.yaml files of a"
+            " specs/ folder in the current directory (with its fixtures/, if any), else the five"
+            " bundled APIs."
+        ),
         epilog=_EXAMPLES["serve"],
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    serve.add_argument("specs", nargs="*", type=Path, help="spec files (default: every file in specs/)")
+    serve.add_argument(
+        "specs", nargs="*", type=Path, help="spec files (default: ./specs/*.yaml, else the bundled five)"
+    )
     serve.add_argument("--host", default=None, help="address to bind (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=None, help="port (default 8000)")
+    serve.add_argument("--port", type=_PORT, default=None, help="port 1-65535 (default 8000)")
     serve.add_argument("--seed", type=int, default=None, help="seed of generated data (default 0)")
     serve.add_argument("--fixtures", type=Path, default=None, help="fixture directory (default fixtures/)")
     serve.add_argument(
@@ -73,7 +127,10 @@ def _parser() -> argparse.ArgumentParser:
         "--error-rate", type=float, default=None, help="share of requests answered with --error-status"
     )
     faults.add_argument(
-        "--error-status", type=int, default=None, help="status of injected errors (default 500)"
+        "--error-status",
+        type=_bounded(400, 599, "an error status 400-599"),
+        default=None,
+        help="status of injected errors, 400-599 (default 500)",
     )
     faults.add_argument(
         "--drop-rate", type=float, default=None, help="share of connections dropped mid-answer"
@@ -85,7 +142,10 @@ def _parser() -> argparse.ArgumentParser:
     tls.add_argument("--key", type=Path, default=None, help="the private key of --cert (PEM)")
     tls.add_argument("--tls-dir", type=Path, default=None, help="where the generated CA and certificate live")
     serve.add_argument(
-        "--workers", type=int, default=None, help="worker processes (same answers from each; default 1)"
+        "--workers",
+        type=_AT_LEAST_1,
+        default=None,
+        help="worker processes (same answers from each; default 1)",
     )
     serve.add_argument("--admin-token", default=None, help="token the /__mock/ control API requires")
     serve.add_argument(
@@ -97,7 +157,7 @@ def _parser() -> argparse.ArgumentParser:
         help="no log line per request",
     )
     serve.add_argument(
-        "--journal-size", type=int, default=None, help="requests kept in the journal (default 1000)"
+        "--journal-size", type=_AT_LEAST_1, default=None, help="requests kept in the journal (default 1000)"
     )
     serve.add_argument(
         "--token",
@@ -113,7 +173,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog=_EXAMPLES["lint"],
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    lint.add_argument("specs", nargs="*", type=Path, help="spec files (default: every file in specs/)")
+    lint.add_argument("specs", nargs="*", type=Path, help="spec files (default: as for serve)")
     verify = commands.add_parser(
         "verify",
         help="contract-test a running server against a spec",
@@ -128,11 +188,49 @@ def _parser() -> argparse.ArgumentParser:
     )
     verify.add_argument("--seed", type=int, default=0, help="seed of the generated cases")
     verify.add_argument("--junit-xml", type=Path, default=None, help="also write a JUnit XML report here")
-    return parser
+    wait = commands.add_parser(
+        "wait",
+        help="wait until a server answers (any HTTP status)",
+        epilog=_EXAMPLES["wait"],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    wait.add_argument("url", help="what to ask, e.g. http://127.0.0.1:8000/")
+    wait.add_argument("--timeout", type=float, default=60.0, help="seconds to wait (default 60)")
+    return parser, {"serve": serve, "lint": lint, "verify": verify, "wait": wait}
+
+
+def _wait(args: argparse.Namespace) -> int:
+    """Ask `url` until an HTTP answer comes (any status); standard library only."""
+    parts = urllib.parse.urlsplit(args.url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return _fail(f"wait {args.url!r}: expected an http:// or https:// URL")
+    deadline = time.monotonic() + args.timeout
+    while True:
+        try:
+            with urllib.request.urlopen(args.url, timeout=2):
+                return 0
+        except urllib.error.HTTPError:
+            return 0  # an answer, even an error status: the server is up
+        except ValueError as exc:  # e.g. a port that is no number
+            return _fail(f"wait {args.url!r}: {exc}")
+        except urllib.error.URLError as exc:
+            if isinstance(exc.reason, ssl.SSLCertVerificationError):
+                return _fail(
+                    f"wait {args.url}: the server answers, but its certificate is not trusted"
+                    f" ({exc.reason.verify_message}); set SSL_CERT_FILE to its CA (see serve --tls)"
+                )
+        except OSError:
+            pass
+        if time.monotonic() >= deadline:
+            print(f"mockserver: no answer from {args.url} within {args.timeout:g} s", file=sys.stderr)
+            return 1
+        time.sleep(0.2)
 
 
 def _verify(args: argparse.Namespace) -> int:
-    _quiet_dependency_warnings()
+    from mockserver.launch import quiet_dependency_warnings
+
+    quiet_dependency_warnings()
     from mockserver.verify import render_text, run_verify, write_junit
 
     headers = {}
@@ -163,89 +261,6 @@ def _fail(message: str) -> int:
     return 2
 
 
-def _quiet_dependency_warnings() -> None:
-    # Connexion 3.3 imports starlette.testclient, which warns under Starlette 1.x; users
-    # of the mock cannot act on it.
-    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
-
-
-def _serve(args: argparse.Namespace) -> int:
-    _quiet_dependency_warnings()
-    import uvicorn
-
-    from mockserver.app import create_app
-    from mockserver.settings import UVICORN_OPTIONS, Settings, parse_origin, to_environ
-
-    tls_args = ("tls", "cert", "key", "tls_dir")
-    flags = {k: v for k, v in vars(args).items() if k != "command" and k not in tls_args}
-    flags["specs"] = tuple(args.specs) or None
-    flags["tokens"] = tuple(args.tokens) if args.tokens else None
-    settings = Settings.from_sources(flags)
-    app = create_app(settings)
-    with socket.socket() as probe:
-        try:
-            probe.bind((settings.host, settings.port))
-        except OSError as exc:
-            reason = "address in use" if exc.errno == errno.EADDRINUSE else exc.strerror
-            return _fail(f"cannot listen on {settings.host}:{settings.port}: {reason}")
-    if settings.host not in ("127.0.0.1", "localhost", "::1"):
-        print(
-            f"mockserver: warning: bound to {settings.host}, reachable beyond this machine",
-            file=sys.stderr,
-        )
-    server = app.server  # type: ignore[attr-defined]
-    ssl: dict[str, str] = {}
-    scheme = "http"
-    if args.tls or args.cert:
-        from mockserver.tls import TlsFiles, default_tls_dir, ensure_localhost_cert, trust_hint
-
-        if args.cert:
-            if not args.key or not args.cert.is_file() or not args.key.is_file():
-                return _fail("--cert needs an existing certificate file and --key its private key file")
-            files = TlsFiles(args.cert, args.key, None)
-        else:
-            files = ensure_localhost_cert(args.tls_dir or default_tls_dir())
-        ssl = {"ssl_certfile": str(files.cert), "ssl_keyfile": str(files.key)}
-        scheme = "https"
-        print(f"mockserver: {trust_hint(files)}", file=sys.stderr)
-    print(
-        f"mockserver: serving {len(settings.specs)} APIs on {scheme}://{settings.host}:{settings.port}/",
-        file=sys.stderr,
-    )
-    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
-    # uvicorn shuts down gracefully on SIGINT/SIGTERM (in-flight requests finish), then raises the
-    # signal again for the previous handler: make that a no-op so the exit code is 0.
-    for stop in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(stop, lambda *_: None)
-    if settings.workers > 1:
-        # Every worker rebuilds the same settings; the clock origin is fixed once, here, so all
-        # workers place every timeline at the same moment. Journal and scenarios are per worker.
-        origin = repr(parse_origin(settings.clock_origin))
-        os.environ.update(to_environ(replace(settings, clock_origin=origin)))
-        uvicorn.run(
-            "mockserver.app:create_app_from_environ",
-            factory=True,
-            workers=settings.workers,
-            host=settings.host,
-            port=settings.port,
-            **ssl,  # type: ignore[arg-type]
-            **UVICORN_OPTIONS,
-        )
-        return 0
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        **ssl,  # type: ignore[arg-type]
-        **UVICORN_OPTIONS,
-    )
-    from mockserver.server.polls import shutdown_report
-
-    if report := shutdown_report(server.state.journal, server.apis):
-        print(report, file=sys.stderr)
-    return 0
-
-
 def _lint(args: argparse.Namespace) -> int:
     from mockserver.lint import check_spec
     from mockserver.settings import default_spec_dir
@@ -264,10 +279,23 @@ def _lint(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
-    args = _parser().parse_args(argv)
+    parser, commands = _parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        command = commands[args.command]
+        unknown = next((arg for arg in extra if arg.startswith("-")), None)
+        if unknown is None:
+            command.error(f"unexpected argument {extra[0]!r}")
+        name = unknown.split("=", 1)[0]
+        options = [o for action in command._actions for o in action.option_strings if o.startswith("--")]
+        command.error(f"unknown option {name}{_did_you_mean(name, options)}")
     try:
+        if args.command == "wait":
+            return _wait(args)
         if args.command == "serve":
-            return _serve(args)
+            from mockserver.launch import run_serve
+
+            return run_serve(args)
         if args.command == "verify":
             return _verify(args)
         return _lint(args)

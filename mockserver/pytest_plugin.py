@@ -1,7 +1,7 @@
 """pytest plugin (entry point `pytest11`): the mock for a test session, reset between tests.
 
     def test_my_poller(mock_server):
-        status = my_client.wait_for_run(base_url=mock_server.base_url, flow_id=9002)
+        status = my_client.wait_for_run(base_url=mock_server.base_url, flow_id=9002)  # your client
         assert status == "error"
 
     @pytest.mark.mock_scenario(api="etlworks", operation="getFlowStatus",
@@ -9,7 +9,8 @@
     def test_my_poller_reports_failure(mock_server): ...
 
 Options: `--mockserver-args="--seed 7 --time-scale 30"` (or the `mockserver_args` ini value) are
-passed to `mockserver serve`; the default is `--clock-origin now`, so runs progress as tests poll.
+passed to `mockserver serve` after the plugin's own `--clock-origin now` (so runs progress as tests
+poll), which they keep unless they give `--clock-origin` themselves.
 """
 
 from __future__ import annotations
@@ -27,15 +28,20 @@ from typing import Any
 import httpx
 import pytest
 
-__all__ = ["MockServerHandle", "mock_server", "mock_server_session"]
+__all__ = ["MockControlError", "MockServerHandle", "mock_server", "mock_server_session"]
 
-_DEFAULT_ARGS = "--clock-origin now"
+# Always passed first; user arguments come after and win where they repeat an option.
+_DEFAULT_ARGS = ("--clock-origin", "now")
+
+
+class MockControlError(RuntimeError):
+    """The mock refused a control-API call; the message is the mock's own explanation."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("mockserver")
     group.addoption("--mockserver-args", default=None, help="arguments for `mockserver serve` in tests")
-    parser.addini("mockserver_args", "arguments for `mockserver serve` in tests", default=_DEFAULT_ARGS)
+    parser.addini("mockserver_args", "arguments for `mockserver serve` in tests", default="")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -58,7 +64,12 @@ class MockServerHandle:
 
     def _control(self, method: str, path: str, **kwargs: Any) -> Any:
         response = httpx.request(method, self.base_url + "/__mock" + path, timeout=10, **kwargs)
-        response.raise_for_status()
+        if response.is_error:
+            try:
+                detail = response.json().get("detail") or response.text
+            except ValueError:
+                detail = response.text
+            raise MockControlError(f"{method} /__mock{path}: HTTP {response.status_code}: {detail}")
         return response.json()
 
     def reset(self) -> None:
@@ -101,7 +112,11 @@ def mock_server_session(
     log = tmp_path_factory.mktemp("mockserver") / "server.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "mockserver", "serve", "--port", str(port), *shlex.split(str(args))],
+            [
+                *(sys.executable, "-m", "mockserver", "serve", "--port", str(port)),
+                *_DEFAULT_ARGS,
+                *shlex.split(str(args)),
+            ],
             stdout=out,
             stderr=subprocess.STDOUT,
         )
@@ -131,5 +146,8 @@ def mock_server(mock_server_session: MockServerHandle, request: pytest.FixtureRe
     """The session's mock, reset for this test, with the test's `mock_scenario` pins applied."""
     mock_server_session.reset()
     for marker in request.node.iter_markers("mock_scenario"):
-        mock_server_session.pin(**marker.kwargs)
+        try:
+            mock_server_session.pin(**marker.kwargs)
+        except MockControlError as exc:
+            pytest.fail(f"mock_scenario{marker.kwargs}: {exc}", pytrace=False)
     return mock_server_session

@@ -19,6 +19,7 @@ __all__ = [
     "default_fixture_dir",
     "default_spec_dir",
     "parse_origin",
+    "spec_source",
     "to_environ",
 ]
 
@@ -35,16 +36,35 @@ UVICORN_OPTIONS: dict[str, Any] = {
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
+def _own_project() -> Path | None:
+    """The current directory, when it has a specs/ folder with specs of its own."""
+    here = Path.cwd()
+    return here if any((here / "specs").glob("*.yaml")) else None
+
+
 def default_spec_dir() -> Path:
-    """specs/ of a checkout (or editable install), else the copy a wheel installs under share/."""
+    """./specs/ when it holds *.yaml, else the bundled five: specs/ of this checkout (or editable
+    install), else the copy a wheel installs under share/."""
+    if (own := _own_project()) is not None:
+        return own / "specs"
     checkout = _PROJECT / "specs"
     return checkout if checkout.is_dir() else Path(sys.prefix) / "share" / "mockserver" / "specs"
 
 
-def default_fixture_dir() -> Path:
-    """fixtures/ of a checkout (or editable install), else the copy a wheel installs under share/."""
+def default_fixture_dir() -> Path | None:
+    """./fixtures/ with ./specs/ (none if it has no fixtures/), else the bundled fixtures."""
+    if (own := _own_project()) is not None:
+        return own / "fixtures" if (own / "fixtures").is_dir() else None
     checkout = _PROJECT / "fixtures"
     return checkout if checkout.is_dir() else Path(sys.prefix) / "share" / "mockserver" / "fixtures"
+
+
+def spec_source(specs: tuple[Path, ...]) -> str:
+    """Where the specs come from, for the banner: their folder, or `the files given`."""
+    folders = {spec.resolve().parent for spec in specs}
+    if len(folders) == 1 and sorted(specs) == sorted(next(iter(folders)).glob("*.yaml")):
+        return str(next(iter(folders)))
+    return "the files given"
 
 
 @dataclass(frozen=True)
@@ -81,11 +101,17 @@ class Settings:
         settings = cls()
         changes: dict[str, Any] = {}
         for f in fields(cls):
-            raw_env = environ.get(f"MOCKSERVER_{f.name.upper()}")
+            env_name = f"MOCKSERVER_{f.name.upper()}"
+            raw_env = environ.get(env_name)
             value = flags.get(f.name)
+            source = f"--{f.name.replace('_', '-')} {value}"
             if value is None and raw_env is not None:
                 value = _parse_env(f.name, raw_env, getattr(settings, f.name))
+                source = f"{env_name}={raw_env}"
             if value is not None:
+                _check_range(f.name, value, source)
+                if f.name == "fixtures" and not Path(value).is_dir():
+                    raise ConfigError(f"{source}: no such folder")
                 changes[f.name] = value
         settings = replace(settings, **changes)
         if not settings.specs:
@@ -100,6 +126,27 @@ class Settings:
         if settings.time_scale <= 0:
             raise ConfigError(f"time scale must be above 0, got {settings.time_scale}")
         return settings
+
+
+# Numeric settings with a range: name -> (low, high or None, what is expected).
+_RANGES: dict[str, tuple[float, float | None, str]] = {
+    "port": (1, 65535, "a port number 1-65535"),
+    "workers": (1, None, "at least 1"),
+    "journal_size": (1, None, "at least 1"),
+    "max_ids": (1, None, "at least 1"),
+    "cache_size": (1, None, "at least 1"),
+    "error_status": (400, 599, "an error status 400-599"),
+    "error_rate": (0, 1, "a share from 0 to 1"),
+    "drop_rate": (0, 1, "a share from 0 to 1"),
+}
+
+
+def _check_range(name: str, value: Any, source: str) -> None:
+    if name not in _RANGES or isinstance(value, bool):
+        return
+    low, high, what = _RANGES[name]
+    if value < low or (high is not None and value > high):
+        raise ConfigError(f"{source}: expected {what}")
 
 
 def to_environ(settings: Settings) -> dict[str, str]:

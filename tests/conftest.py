@@ -61,15 +61,21 @@ class RunningServer:
             self.process.kill()
 
 
-def start_server(*args: str, tmp: Path, env: dict[str, str] | None = None) -> RunningServer:
-    """`python -m mockserver serve ARGS` on a free loopback port, once it answers `/`."""
-    return launch("mockserver", "serve", *args, tmp=tmp, env=env)
+def start_server(
+    *args: str, tmp: Path, env: dict[str, str] | None = None, port: int | None = None
+) -> RunningServer:
+    """`python -m mockserver serve ARGS` on a free loopback port (or `port`), once it answers `/`."""
+    return launch("mockserver", "serve", *args, tmp=tmp, env=env, port=port)
 
 
-def launch(module: str, *args: str, tmp: Path, env: dict[str, str] | None = None) -> RunningServer:
-    """`python -m MODULE ARGS --port P` on a free loopback port, once it answers `/`."""
-    port = free_port()
+def launch(
+    module: str, *args: str, tmp: Path, env: dict[str, str] | None = None, port: int | None = None
+) -> RunningServer:
+    """`python -m MODULE ARGS --port P` on a free loopback port (or `port`), once it answers `/`."""
+    port = free_port() if port is None else port
     log = tmp / f"{module.rsplit('.', 1)[-1]}-{port}.log"
+    while log.exists():  # a restart on the same port keeps the earlier log
+        log = log.with_stem(log.stem + "+")
     environment = {k: v for k, v in os.environ.items() if not k.startswith("MOCKSERVER_")}
     environment.update(env or {})
     with log.open("wb") as out:

@@ -79,7 +79,7 @@ def admin_handlers(apis: Sequence[Api], clock: Clock, state: MockState) -> Mappi
             offered = ", ".join(op.rules.scenarios) or "(none)"
             hint = did_you_mean(scenario, op.rules.scenarios)
             return render(
-                render_problem("bad-request", f"scenario {scenario!r}{hint}: {op.id} offers {offered}")
+                render_problem("bad-request", f"no scenario {scenario!r}: {op.id} offers {offered}{hint}")
             )
         state.pin(target.key, scenario)
         return {"key": names(target.key), "scenario": scenario}

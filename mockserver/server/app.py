@@ -82,11 +82,6 @@ class MockServer:
         )
         self.chooser = Chooser(self.producer, self.faults, fixtures_only=settings.fixtures_only)
 
-    @property
-    def responder(self) -> MockServer:
-        """Compatibility for cli.py, which reads `server.responder.state.journal` at shutdown."""
-        return self
-
 
 class _OperationResolver(Resolver):  # type: ignore[misc]
     def __init__(self, server: MockServer, api: Api) -> None:

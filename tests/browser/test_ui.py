@@ -45,7 +45,7 @@ def chromium() -> str:
     if not Path(found).is_file():
         pytest.fail(
             "Chromium is not installed (looked for `chromium` on PATH and /usr/bin/chromium). "
-            "Install it: `apt-get update && apt-get install -y chromium` (.ci/run does this in CI), "
+            "Install it: `apt-get update && apt-get install -y chromium` (`make test` does this as root), "
             "or point CHROMIUM at a Chrome/Chromium binary."
         )
     return found

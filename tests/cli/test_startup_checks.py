@@ -21,10 +21,12 @@ def _serve(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def _refused(result: subprocess.CompletedProcess[str], *fragments: str) -> None:
+def _refused(
+    result: subprocess.CompletedProcess[str], *fragments: str, prefix: str = "mockserver: error: "
+) -> None:
     assert result.returncode == 2, result.stderr
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("mockserver: error: "), result.stderr
+    assert len(lines) == 1 and lines[0].startswith(prefix), result.stderr
     for fragment in fragments:
         assert fragment in lines[0], lines[0]
     assert "Traceback" not in result.stderr
@@ -56,7 +58,13 @@ def test_a_fault_rule_that_could_never_fire_stops_start_up(tmp_path: Path, rule:
 
 
 def test_an_error_status_that_is_no_error_stops_start_up() -> None:
-    _refused(_serve("--error-status", "299", "--error-rate", "0.1"), "--error-status 299", "400 to 599")
+    _refused(
+        _serve("--error-status", "299", "--error-rate", "0.1"),
+        "--error-status",
+        "400-599",
+        "'299'",
+        prefix="mockserver serve: error: ",
+    )
 
 
 def test_a_forced_undocumented_status_is_a_warning_and_is_sent(tmp_path: Path) -> None:
@@ -83,7 +91,7 @@ def test_a_rule_for_an_api_not_served_now_is_idle_not_an_error(tmp_path: Path) -
 
 def test_a_missing_fixture_directory_stops_start_up(tmp_path: Path) -> None:
     missing = tmp_path / "nodir"
-    _refused(_serve("--fixtures", str(missing)), str(missing), "no such fixture directory")
+    _refused(_serve("--fixtures", str(missing)), str(missing), "no such folder")
 
 
 def test_a_fixture_folder_named_after_no_api_stops_start_up(tmp_path: Path) -> None:

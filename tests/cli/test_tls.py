@@ -77,3 +77,48 @@ def test_cert_without_key_is_a_usage_error(tmp_path: Path) -> None:
         timeout=30,
     )
     assert result.returncode == 2 and "--cert needs" in result.stderr
+
+
+def test_cert_and_key_serve_your_own_certificate(tmp_path: Path) -> None:
+    import trustme
+
+    ca = trustme.CA()
+    issued = ca.issue_cert("localhost", "127.0.0.1")
+    cert, key, ca_file = tmp_path / "cert.pem", tmp_path / "key.pem", tmp_path / "ca.pem"
+    issued.cert_chain_pems[0].write_to_path(str(cert))
+    issued.private_key_pem.write_to_path(str(key))
+    ca.cert_pem.write_to_path(str(ca_file))
+    port = free_port()
+    log = tmp_path / "own-cert.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "mockserver", "serve"),
+                *("--cert", str(cert), "--key", str(key), "--port", str(port)),
+            ],
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    trusted = ssl.create_default_context(cafile=str(ca_file))
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                response = httpx.get(
+                    f"https://127.0.0.1:{port}/rest/v1/executions/77",
+                    headers=CREDENTIALS["etlworks"],
+                    verify=trusted,
+                    timeout=5,
+                )
+                break
+            except httpx.TransportError:
+                assert process.poll() is None and time.monotonic() < deadline, log.read_text()
+                time.sleep(0.1)
+        with pytest.raises(httpx.ConnectError):  # the generated local CA is not what signed it
+            httpx.get(f"https://127.0.0.1:{port}/", timeout=5)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    assert response.status_code == 200 and response.json()["flowId"] == 77
+    assert f"https://127.0.0.1:{port}/" in log.read_text()

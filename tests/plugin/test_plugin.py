@@ -53,3 +53,60 @@ def test_pytester_runs_a_user_suite_with_the_plugin(pytester: pytest.Pytester) -
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
+
+
+def test_mockserver_args_keep_the_plugins_clock_origin_now(pytester: pytest.Pytester) -> None:
+    # The README's own example: extra arguments add to the defaults, they do not replace them.
+    pytester.makepyfile(
+        """
+        from pathlib import Path
+
+        def test_arguments_of_the_running_mock(mock_server):
+            argv = Path(f"/proc/{mock_server.process.pid}/cmdline").read_bytes().decode().split("\\0")
+            options = dict(zip(argv, argv[1:]))
+            assert options["--clock-origin"] == "now"
+            assert options["--seed"] == "7" and options["--time-scale"] == "30"
+        """
+    )
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--mockserver-args=--seed 7 --time-scale 30"
+    )
+    result.assert_outcomes(passed=1)
+
+
+def test_mockserver_args_may_choose_another_clock_origin(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nmockserver_args = --clock-origin day\n")
+    pytester.makepyfile(
+        """
+        import httpx
+
+        def test_health_of_a_day_anchored_mock(mock_server):
+            argv = mock_server.process.args
+            assert argv[argv.index("--clock-origin", argv.index("now")) + 1] == "day"
+            assert httpx.get(mock_server.url("/__mock/health")).json()["status"] == "ok"
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+
+
+def test_a_misspelled_scenario_shows_the_mocks_message_with_the_valid_ones(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.mock_scenario(api="etlworks", operation="getFlowStatus",
+                                   params={"flowId": 42}, scenario="fails-after-3-pols")
+        def test_pinned(mock_server):
+            pass
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*mock_scenario*HTTP 400: no scenario 'fails-after-3-pols': getFlowStatus offers"
+            " *fails-after-3-polls*",
+        ]
+    )
+    assert "HTTPStatusError" not in result.stdout.str()
