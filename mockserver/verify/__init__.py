@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from mockserver.verify.checks import ContractViolation, semantic_checks
 from mockserver.verify.contract import load_contract
-from mockserver.verify.report import render_text, write_junit
+from mockserver.verify.report import render_heading, render_text, write_junit
 from mockserver.verify.runner import Report, VerifyError, run_verify
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "Report",
     "VerifyError",
     "load_contract",
+    "render_heading",
     "render_text",
     "run_verify",
     "semantic_checks",
