@@ -103,6 +103,20 @@ def security_grounds(api: Api, op: Operation) -> tuple[str, ...]:
     return tuple(f"/components/securitySchemes/{escape(n)}" for n in names if n in api.security_schemes)
 
 
+def _parameter_grounds(document: Any, op: Operation, case: Any) -> tuple[str, ...]:
+    """The parameter a coverage case changed, when Schemathesis says which one."""
+    data = getattr(getattr(getattr(case, "meta", None), "phase", None), "data", None)
+    name = getattr(data, "parameter", None)
+    if name is None:
+        return ()
+    for index in range(len(resolve(document, f"{op.pointer}/parameters") or [])):
+        pointer = _deref(document, f"{op.pointer}/parameters/{index}")
+        param = resolve(document, pointer) or {}
+        if isinstance(param, Mapping) and param.get("name") == name:
+            return (pointer,)
+    return ()
+
+
 def _response_pointer(document: Any, op: Operation, status: int) -> str | None:
     responses = resolve(document, f"{op.pointer}/responses") or {}
     for key in (str(status), f"{str(status)[0]}XX", "default"):
@@ -122,15 +136,22 @@ def _schema_keyword(document: Any, schema_pointer: str, path: list[Any]) -> str:
     return pointer
 
 
-def grounds_of(api: Api, op: Operation, check: str, failure: Any, status: int | None) -> tuple[str, ...]:
+def grounds_of(
+    api: Api, op: Operation, check: str, failure: Any, status: int | None, case: Any = None
+) -> tuple[str, ...]:
     """The spec nodes a Schemathesis check's failure rests on (empty: the check's own rule)."""
     document = api.document
     if check == "status_code_conformance":
-        return (f"{op.pointer}/responses",)
-    if check in ("missing_required_header", "ignored_auth"):
-        if "authorization" in str(getattr(failure, "message", failure)).lower() or check == "ignored_auth":
-            return security_grounds(api, op)
-        return (f"{op.pointer}/parameters",)
+        # The status is not documented: the (absent) response entry, and for a refusal the
+        # security schemes whose documented refusal it replaces.
+        refusal = security_grounds(api, op) if status in (401, 403) else ()
+        return (f"{op.pointer}/responses/{status}", *refusal)
+    if check in ("negative_data_rejection", "positive_data_acceptance"):
+        return _parameter_grounds(document, op, case)
+    if check == "missing_required_header":
+        # Refused, only with the other refusal status: which one is the spec's choice.
+        named = "authorization" in str(getattr(failure, "message", failure)).lower()
+        return security_grounds(api, op) if named and status in (401, 403) else ()
     response = _response_pointer(document, op, status) if status is not None else None
     if response is None:
         return ()

@@ -84,15 +84,16 @@ class _Run:
             status = interaction.response.status_code if interaction and interaction.response else None
             for check in checks:
                 if check.failure_info is not None:
-                    self.failure(_label(node.value), check.name, check.failure_info, status)
+                    self.failure(node.value, check.name, check.failure_info, status)
 
-    def failure(self, label: str, name: str, info: Any, status: int | None) -> None:
+    def failure(self, case: Any, name: str, info: Any, status: int | None) -> None:
         failure = info.failure
+        label = _label(case)
         op = self.ops.get(label)
         if isinstance(failure, ContractViolation):
             name, grounds = str(failure.check_name), tuple(failure.grounds)
         else:
-            grounds = grounds_of(self.api, op, name, failure, status) if op is not None else ()
+            grounds = grounds_of(self.api, op, name, failure, status, case) if op is not None else ()
         self.result(label).add(
             CaseFailure(
                 check=name,
