@@ -46,7 +46,7 @@ def flow_status(request: Request) -> Reply:
     if token.group(1) not in TOKENS:
         return _error(403, "not authorized: unknown access token")
     flow, message, audit = request.params["flowId"], request.one("messageId"), request.one("auditId")
-    if not _long(flow) or not _long(audit) or (message not in (None, "") and not re.fullmatch(UUID, message)):
+    if not _long(flow) or not _long(audit) or (message is not None and not re.fullmatch(UUID, message)):
         return _error(400, "flowId and auditId must be numbers, messageId a UUID")
     seed = digest("etlworks", int(flow), message or "", audit or "")
     started = (STARTED - seed % 40) * 1000
