@@ -45,7 +45,8 @@ def not_found(path: str) -> Reply:
 def get_workflow_run(request: Request) -> Reply:
     token = re.fullmatch(r"Bearer (\S+)", request.headers.get("authorization", ""))
     if token is None or token.group(1) not in TOKENS:
-        return _error(403, "AccessDeniedException", "You don't have sufficient access to perform this action.")
+        message = "You don't have sufficient access to perform this action."
+        return _error(403, "AccessDeniedException", message)
     space, project, run_id = request.params["spaceName"], request.params["projectName"], request.params["id"]
     if not (3 <= len(space) <= 63 and re.fullmatch(NAME, space)):
         return _error(400, "ValidationException", "spaceName failed to satisfy its constraints")
@@ -68,7 +69,7 @@ def get_workflow_run(request: Request) -> Reply:
         "spaceName": space,
         "projectName": project,
         "id": run_id,
-        "workflowId": "%08x-0000-4000-8000-%012x" % (seed % 2**32, seed % 2**48),
+        "workflowId": f"{seed % 2**32:08x}-0000-4000-8000-{seed % 2**48:012x}",
         "status": status,
         "statusReasons": [],
         "startTime": iso(start),

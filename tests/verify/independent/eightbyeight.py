@@ -64,7 +64,7 @@ def _instances(account: str, definition: str) -> list[dict[str, Any]]:
     return out
 
 
-def _int(value: str | None, low: int, high: int | None = None) -> int | None | str:
+def _int(value: str | None, low: int, high: int | None = None) -> int | str | None:
     """The integer in `value` within bounds; 'bad' when it is not one."""
     if value is None:
         return None
@@ -74,7 +74,7 @@ def _int(value: str | None, low: int, high: int | None = None) -> int | None | s
     return number if number >= low and (high is None or number <= high) else "bad"
 
 
-def _when(value: str | None) -> float | None | str:
+def _when(value: str | None) -> float | str | None:
     if value is None:
         return None
     try:
@@ -112,5 +112,9 @@ def list_workflows(request: Request) -> Reply:
 
 
 ROUTES = [
-    Route("GET", r"/api/v1/accounts/(?P<accountId>[^/]+)/definitions/(?P<definitionId>[^/]+)/workflows", list_workflows)
+    Route(
+        "GET",
+        r"/api/v1/accounts/(?P<accountId>[^/]+)/definitions/(?P<definitionId>[^/]+)/workflows",
+        list_workflows,
+    )
 ]

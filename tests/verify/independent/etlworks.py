@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 import time
-
 from typing import Any
 
 from tests.verify.independent.http import STARTED, TOKENS, Reply, Request, Route, digest, json_reply
@@ -90,4 +89,3 @@ ROUTES = [
     Route("GET", r"/rest/v1/executions/(?P<flowId>[^/]+)", flow_status),
     Route("GET", r"/plugins/dashboard/rest/v1/flows/(?P<flowId>[^/]+)", flow_status),
 ]
-

@@ -84,7 +84,7 @@ def serve(routes: Sequence[Route], port: int, not_found: Callable[[str], Reply])
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base's name
+        def log_message(self, format: str, *args: Any) -> None:
             return
 
         def _answer(self) -> None:

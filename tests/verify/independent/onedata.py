@@ -75,7 +75,8 @@ def details(request: Request) -> Reply:
         if name == plan[-1][0] or elapsed < at - scheduled + seconds:
             break
         at += seconds
-    started = 0 if status == "scheduled" else (scheduled + plan[0][1] if plan[0][0] == "scheduled" else scheduled)
+    queued = plan[0][1] if plan[0][0] == "scheduled" else 0
+    started = 0 if status == "scheduled" else scheduled + queued
     ended = status in ("finished", "failed", "cancelled", "crashed", "interrupted")
     body: dict[str, Any] = {
         "atmWorkflowExecutionId": wid,
