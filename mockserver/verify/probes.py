@@ -13,7 +13,13 @@ import httpx
 from mockserver.catalog import Api, Operation
 from mockserver.fixtures import response_schema
 from mockserver.generate import Generator, rng_for
-from mockserver.verify.checks import Probe, find_lifecycles, lifecycle_view
+from mockserver.verify.checks import (
+    ContractViolation,
+    Probe,
+    find_lifecycles,
+    lifecycle_view,
+    semantic_checks,
+)
 from mockserver.verify.contract import credential_headers
 from mockserver.verify.grounds import locate, security_grounds
 from mockserver.verify.results import CaseFailure, OperationResult
@@ -43,6 +49,18 @@ class Prober:
         params = kwargs.get("params")
         response = httpx.request(case.method, kwargs["url"], params=params, headers=sent, timeout=10)
         return response, self.reproduce(case.method, str(response.request.url), sent)
+
+    def judge(self, case: Any, response: httpx.Response, curl: str, result: OperationResult) -> None:
+        """The per-response checks on a probe's answer too (a page of 5 shows `limit` at work)."""
+        for check in semantic_checks(self.api):
+            try:
+                check(None, response, case)
+            except ContractViolation as failure:
+                detail = str(failure.message or "")
+                found = CaseFailure(
+                    failure.check_name, str(failure.title), detail, curl, grounds=failure.grounds
+                )
+                result.add(found)
 
     def lifecycle_grounds(self, schema: Mapping[str, Any], *keys: str) -> tuple[str, ...]:
         where = locate(self.api.document, "x-mock-lifecycle", schema.get("x-mock-lifecycle"))
@@ -120,6 +138,7 @@ def _probe_polls(case: Any, prober: Prober, found: Any, result: OperationResult)
     for _ in range(_POLLS):
         response, curl = prober.send(case)
         result.cases += 1
+        prober.judge(case, response, curl, result)
         if response.status_code == 200:
             views.append(lifecycle_view(response.json(), schema, lifecycle))
         time.sleep(0.3)
@@ -155,6 +174,7 @@ def _probe_pages(op: Operation, case: Any, prober: Prober, result: OperationResu
         )
         sent, curl = prober.send(paged)
         result.cases += 1
+        prober.judge(paged, sent, curl, result)
         body = sent.json() if sent.status_code == 200 else None
         items = body if rules.at == "" else (body or {}).get(rules.at.lstrip("/"))
         return (items if isinstance(items, list) else None), curl

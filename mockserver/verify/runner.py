@@ -15,7 +15,12 @@ from schemathesis.engine import events, from_schema
 from mockserver.catalog import Api, load_api
 from mockserver.exceptions import MockServerError
 from mockserver.verify.checks import ContractViolation
-from mockserver.verify.contract import credential_headers, full_base_url, load_contract
+from mockserver.verify.contract import (
+    alternative_auth_noise,
+    credential_headers,
+    full_base_url,
+    load_contract,
+)
 from mockserver.verify.evidence import from_headers, render_credentials, render_curl
 from mockserver.verify.grounds import governing_decision, grounds_of
 from mockserver.verify.probes import Prober, run_probes
@@ -30,6 +35,8 @@ class VerifyError(MockServerError, ConnectionError):
 
 _SAMPLES = 12  # distinct resources kept per operation for the probes
 SUCCESS_CHECK = "valid_requests_succeed"
+# Headers curl sends itself or that only tag Schemathesis' own requests: left out of reproduce.
+_TRANSPORT_HEADERS = {"user-agent", "accept-encoding", "accept", "connection", "x-schemathesis-testcaseid"}
 
 
 def _reachable(url: str) -> None:
@@ -93,6 +100,8 @@ class _Run:
         if isinstance(failure, ContractViolation):
             name, grounds = str(failure.check_name), tuple(failure.grounds)
         else:
+            if alternative_auth_noise(self.api, case, name, failure):
+                return
             grounds = grounds_of(self.api, op, name, failure, status, case) if op is not None else ()
         self.result(label).add(
             CaseFailure(
@@ -105,7 +114,8 @@ class _Run:
         )
 
     def reproduce(self, method: str, url: str, headers: Mapping[str, str]) -> str:
-        parts = ["curl", "-X", method, *(f"-H '{k}: {v}'" for k, v in headers.items()), f"'{url}'"]
+        kept = {k: v for k, v in headers.items() if k.lower() not in _TRANSPORT_HEADERS}
+        parts = ["curl", "-X", method, *(f"-H '{k}: {v}'" for k, v in kept.items()), f"'{url}'"]
         return render_curl(" ".join(parts), self.credentials)
 
     def evidence(self) -> None:
@@ -170,7 +180,10 @@ def run_verify(
         started(report)
     say = progress or (lambda line: None)
     _reachable(base_url)
-    schema = load_contract(spec, base_url=base_url, headers=headers, max_examples=max_examples, seed=seed)
+    # strict: every failure reaches the report, which tells drift from broken facts itself.
+    schema = load_contract(
+        spec, base_url=base_url, headers=headers, max_examples=max_examples, seed=seed, strict=True
+    )
     # Reproduce commands carry the credential as a shell variable (see evidence.py), not the secret.
     schema.config.output.sanitization.update(enabled=False)
     for event in from_schema(schema).execute():
