@@ -13,7 +13,7 @@ import hashlib
 import json
 import warnings
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,12 +27,14 @@ from mockserver.verify.checks import ContractViolation, operation_for, semantic_
 from mockserver.verify.grounds import governing_decision, grounds_of
 
 __all__ = [
+    "Drift",
     "DriftWarning",
     "alternative_auth_noise",
     "api_of",
     "credential_headers",
     "full_base_url",
     "load_contract",
+    "recorded_drift",
 ]
 
 
@@ -41,9 +43,20 @@ class DriftWarning(UserWarning):
 
 
 @dataclass(frozen=True)
+class Drift:
+    """One departure from a decision, kept for verify's report instead of stopping the run."""
+
+    case: Any
+    check: str
+    failure: Any
+    grounds: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class _Contract:
     api: Api
-    drift: str  # "warn": a DriftWarning; "fail": a failure (verify classifies it in its report)
+    drift: str  # "warn": a DriftWarning; "fail": a failure; "record": kept in `drifts`
+    drifts: list[Drift] = field(default_factory=list)
 
 
 _CONTRACTS: dict[str, _Contract] = {}
@@ -88,11 +101,15 @@ def _judged(check: Callable[..., Any], name: str) -> Callable[..., Any]:
             contract = _contract_of(case.operation.schema)
             if contract is not None and alternative_auth_noise(contract.api, case, name, failure):
                 return None
-            if contract is None or contract.drift != "warn":
+            if contract is None or contract.drift == "fail":
                 raise
-            decision = _decision(contract.api, name, failure, response, case)
+            grounds = _grounds(contract.api, name, failure, response, case)
+            decision = governing_decision(contract.api.document, grounds) if grounds else None
             if decision is None:
                 raise
+            if contract.drift == "record":
+                contract.drifts.append(Drift(case, name, failure, grounds))
+                return None
             title = getattr(failure, "title", str(failure))
             warnings.warn(DriftWarning(f"{name}: {title} (drift from x-decision {decision})"), stacklevel=2)
             return None
@@ -102,14 +119,18 @@ def _judged(check: Callable[..., Any], name: str) -> Callable[..., Any]:
     return judged
 
 
-def _decision(api: Api, name: str, failure: Any, response: Any, case: Any) -> str | None:
+def _grounds(api: Api, name: str, failure: Any, response: Any, case: Any) -> tuple[str, ...]:
     if isinstance(failure, ContractViolation):
-        grounds = tuple(failure.grounds)
-    else:
-        op = operation_for(api, case)
-        status = getattr(response, "status_code", None)
-        grounds = grounds_of(api, op, name, failure, status, case) if op is not None else ()
-    return governing_decision(api.document, grounds) if grounds else None
+        return tuple(failure.grounds)
+    op = operation_for(api, case)
+    status = getattr(response, "status_code", None)
+    return grounds_of(api, op, name, failure, status, case) if op is not None else ()
+
+
+def recorded_drift(schema: Any) -> list[Drift]:
+    """The drift a `load_contract(..., on_drift="record")` schema has kept so far."""
+    contract = _contract_of(schema)
+    return list(contract.drifts) if contract is not None else []
 
 
 def _semantic(name: str, index: int) -> Callable[..., Any]:
@@ -197,12 +218,14 @@ def load_contract(
     max_examples: int | None = None,
     seed: int | None = None,
     strict: bool = False,
+    on_drift: str | None = None,
 ) -> Any:
     """A Schemathesis schema for `spec` with the spec's semantic checks active.
 
     Point it at a running server (`base_url`) or an ASGI app (`app`); `headers` carry
     credentials (matched to the spec's security schemes) and anything else to send. Drift from
-    the spec's own decisions is a `DriftWarning`, or a failure with `strict=True`.
+    the spec's own decisions is a `DriftWarning`, or a failure with `strict=True`; `verify`
+    passes `on_drift="record"` to keep it for its report without stopping the run.
     """
     api = load_api(Path(spec))
     if app is not None:
@@ -223,5 +246,6 @@ def load_contract(
     )
     if seed is not None:
         schema.config.seed = seed
-    _CONTRACTS[_fingerprint(schema.raw_schema)] = _Contract(api, "fail" if strict else "warn")
+    mode = on_drift or ("fail" if strict else "warn")
+    _CONTRACTS[_fingerprint(schema.raw_schema)] = _Contract(api, mode)
     return schema
