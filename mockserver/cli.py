@@ -188,6 +188,9 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     )
     verify.add_argument("--seed", type=int, default=0, help="seed of the generated cases")
     verify.add_argument("--junit-xml", type=Path, default=None, help="also write a JUnit XML report here")
+    verify.add_argument(
+        "--strict", action="store_true", help="drift from the spec's own x-decision choices fails too"
+    )
     wait = commands.add_parser(
         "wait",
         help="wait until a server answers (any HTTP status)",
@@ -231,7 +234,7 @@ def _verify(args: argparse.Namespace) -> int:
     from mockserver.launch import quiet_dependency_warnings
 
     quiet_dependency_warnings()
-    from mockserver.verify import render_text, run_verify, write_junit
+    from mockserver.verify import render_heading, render_text, run_verify, write_junit
 
     headers = {}
     for raw in args.header:
@@ -241,16 +244,17 @@ def _verify(args: argparse.Namespace) -> int:
         headers[name.strip()] = value.strip()
     if args.max_examples < 1:
         return _fail("--max-examples must be at least 1")
-    progress = (lambda line: print(line, file=sys.stderr)) if sys.stderr.isatty() else None
     report = run_verify(
         args.spec,
         args.base_url,
         headers=headers,
         max_examples=args.max_examples,
         seed=args.seed,
-        progress=progress,
+        strict=args.strict,
+        progress=lambda line: print(line, file=sys.stderr, flush=True),
+        started=lambda empty: print(render_heading(empty), flush=True),
     )
-    print(render_text(report))
+    print(render_text(report, heading=False))
     if args.junit_xml is not None:
         write_junit(report, args.junit_xml)
     return 1 if report.failures else 0

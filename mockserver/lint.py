@@ -20,6 +20,7 @@ from mockserver.spec.extensions import EXTENSION_SCHEMAS
 from mockserver.spec.pointers import pointer_escape
 from mockserver.spec.responses import response_schema
 from mockserver.spec.rules import lifecycle_from
+from mockserver.verify.grounds import decisions_of, resolve
 
 __all__ = ["BLOCKING", "RULES", "Finding", "check_servable", "check_spec"]
 
@@ -32,6 +33,7 @@ RULES: Mapping[str, str] = {
     "extension-unknown": "x-mock* names are the project's own; a typo is reported",
     "extension-refs": "extensions name real parameters, fields, states and responses",
     "error-template-valid": "an x-mock-error body, filled in, validates against the response schema",
+    "decision-governs": "every x-decision names the spec nodes it governs (governs), and they exist",
 }
 
 _OURS = tuple(EXTENSION_SCHEMAS)
@@ -128,6 +130,7 @@ def check_spec(path: Path) -> list[Finding]:
     findings += _check_extensions(file, document)
     findings += _check_operations(file, resolved)
     findings += _check_examples(file, resolved)
+    findings += _check_decisions(file, document)
     if not findings:
         findings += _check_refs(file, path)
     return findings
@@ -147,6 +150,30 @@ def _check_extensions(file: str, document: Mapping[str, Any]) -> list[Finding]:
             hint = difflib.get_close_matches(key, _OURS, n=1)
             suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
             out.append(Finding(file, where, "extension-unknown", f"unknown extension {key!r}{suggestion}"))
+    return out
+
+
+def _governable(document: Mapping[str, Any], pointer: str) -> bool:
+    """The node exists, or it is an undocumented status of an existing `responses` object."""
+    if resolve(document, pointer) is not None:
+        return True
+    parent, _, last = pointer.rpartition("/")
+    return parent.endswith("/responses") and resolve(document, parent) is not None and last.isdigit()
+
+
+def _check_decisions(file: str, document: Mapping[str, Any]) -> list[Finding]:
+    """Each decision says which nodes verify treats as its choice (drift, not failure)."""
+    out = []
+    for pointer, entry in decisions_of(document):
+        where = f"{pointer}/x-decision"
+        if "governs" not in entry:
+            message = f"decision {entry.get('id')!r} has no governs list (governs: [] if it governs no node)"
+            out.append(Finding(file, where, "decision-governs", message))
+            continue
+        for governed in entry.get("governs") or []:
+            if not _governable(document, str(governed)):
+                message = f"decision {entry.get('id')!r} governs {governed!r}, which the spec does not have"
+                out.append(Finding(file, where, "decision-governs", message))
     return out
 
 

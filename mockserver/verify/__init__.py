@@ -15,18 +15,45 @@ same `x-mock` extensions that drive the mock. From pytest:
 
 from __future__ import annotations
 
-from mockserver.verify.checks import ContractViolation, semantic_checks
-from mockserver.verify.contract import load_contract
-from mockserver.verify.report import render_text, write_junit
-from mockserver.verify.runner import Report, VerifyError, run_verify
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mockserver.verify.checks import ContractViolation, semantic_checks
+    from mockserver.verify.contract import DriftWarning, load_contract
+    from mockserver.verify.report import render_heading, render_text, write_junit
+    from mockserver.verify.runner import Report, VerifyError, run_verify
 
 __all__ = [
     "ContractViolation",
+    "DriftWarning",
     "Report",
     "VerifyError",
     "load_contract",
+    "render_heading",
     "render_text",
     "run_verify",
     "semantic_checks",
     "write_junit",
 ]
+
+# Imported on first use, so `lint` (which reads x-decision pointers from verify.grounds) and
+# `serve` do not load Schemathesis.
+_HOMES = {
+    "ContractViolation": "checks",
+    "semantic_checks": "checks",
+    "DriftWarning": "contract",
+    "load_contract": "contract",
+    "render_heading": "report",
+    "render_text": "report",
+    "write_junit": "report",
+    "Report": "runner",
+    "VerifyError": "runner",
+    "run_verify": "runner",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module 'mockserver.verify' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"mockserver.verify.{_HOMES[name]}"), name)

@@ -18,6 +18,7 @@ from mockserver.spec.catalog import Api, Operation
 from mockserver.spec.pointers import pointer_get, subschema
 from mockserver.spec.responses import response_schema
 from mockserver.spec.rules import Collection, Lifecycle, lifecycle_from
+from mockserver.verify.grounds import escape, locate
 
 __all__ = [
     "ContractViolation",
@@ -38,11 +39,21 @@ class ContractViolation(Failure):
     code = "MS900"
     kind_title = "Contract violation"
 
-    def __init__(self, *, check: str, operation: str, title: str, expected: Any, got: Any) -> None:
+    def __init__(
+        self,
+        *,
+        check: str,
+        operation: str,
+        title: str,
+        expected: Any,
+        got: Any,
+        grounds: tuple[str, ...] = (),
+    ) -> None:
         super().__init__(operation=operation, title=title, message=f"expected: {expected}\ngot: {got}")
         self.check_name = check
         self.expected = expected
         self.got = got
+        self.grounds = grounds
 
 
 def operation_for(api: Api, case: Any) -> Operation | None:
@@ -162,8 +173,16 @@ def semantic_checks(api: Api) -> list[Check]:
         except ValueError:
             return None
 
-    def fail(check: str, op: Operation, title: str, expected: Any, got: Any) -> None:
-        raise ContractViolation(check=check, operation=op.id, title=title, expected=expected, got=got)
+    def fail(
+        check: str, op: Operation, title: str, expected: Any, got: Any, grounds: tuple[str, ...] = ()
+    ) -> None:
+        raise ContractViolation(
+            check=check, operation=op.id, title=title, expected=expected, got=got, grounds=grounds
+        )
+
+    def where_of(op: Operation, *keys: str) -> tuple[str, ...]:
+        """Where the op's `x-mock` rule behind a check sits in the spec."""
+        return tuple(f"{op.pointer}/x-mock{key}" for key in keys)
 
     def ids_echoed(ctx: Any, response: Any, case: Any) -> bool | None:
         found = success_body(response, case)
@@ -181,7 +200,8 @@ def semantic_checks(api: Api) -> list[Check]:
                     continue
                 got = pointer_get(target, pointer)
                 if not _same(got, wanted):
-                    fail("ids_echoed", op, f"{pointer} does not echo {ref}", wanted, got)
+                    where = where_of(op, "/echo", "/collection/echo")
+                    fail("ids_echoed", op, f"{pointer} does not echo {ref}", wanted, got, where)
         return True
 
     def list_semantics(ctx: Any, response: Any, case: Any) -> bool | None:
@@ -202,6 +222,7 @@ def semantic_checks(api: Api) -> list[Check]:
                 "more items than limit",
                 f"at most {limit} items",
                 f"{len(items)} items",
+                where_of(op, "/collection/limit"),
             )
         if rules.each:
             wanted = _value(values, rules.each, op)
@@ -209,7 +230,8 @@ def semantic_checks(api: Api) -> list[Check]:
             pointer = next((p for p, ref in rules.echo.items() if ref == "$each"), None)
             got = [pointer_get(i, pointer) if pointer else None for i in items]
             if pointer and [str(g) for g in got] != [str(w) for w in wanted]:
-                fail("one_entry_per_id", op, "not one entry per requested id", wanted, got)
+                title = "not one entry per requested id"
+                fail("one_entry_per_id", op, title, wanted, got, where_of(op, "/collection/each"))
         for rule in rules.filters:
             wanted = _value(values, rule.param, op)
             if wanted is None:
@@ -228,6 +250,7 @@ def semantic_checks(api: Api) -> list[Check]:
                         f"{rule.param} not honoured at {rule.field}",
                         f"{rule.op} {wanted}",
                         got,
+                        (f"{op.pointer}/x-mock/collection/filters",),
                     )
         if rules.order_by is not None:
             keys = [sort_key(pointer_get(i, rules.order_by)) for i in items]
@@ -237,7 +260,8 @@ def semantic_checks(api: Api) -> list[Check]:
                 ordered = False
             if not ordered:
                 direction = "descending" if rules.descending else "ascending"
-                fail("documented_order", op, f"not ordered by {rules.order_by}", direction, keys[:5])
+                title = f"not ordered by {rules.order_by}"
+                fail("documented_order", op, title, direction, keys[:5], where_of(op, "/collection/order"))
         return True
 
     def status_and_times(ctx: Any, response: Any, case: Any) -> bool | None:
@@ -247,8 +271,9 @@ def semantic_checks(api: Api) -> list[Check]:
         op, body = found
         schema = response_schema(op, response.status_code) or {}
         for pointer, sub, lifecycle in find_lifecycles(schema):
+            where = locate(api.document, "x-mock-lifecycle", sub.get("x-mock-lifecycle")) or ""
             for resource in _resources(body, pointer):
-                _check_resource(op, resource, sub, lifecycle, fail)
+                _check_resource(op, resource, sub, lifecycle, fail, f"{where}/x-mock-lifecycle")
         return True
 
     ids_echoed.__name__ = "ids_echoed"
@@ -262,8 +287,10 @@ def _check_resource(
     resource: Mapping[str, Any],
     schema: Mapping[str, Any],
     lifecycle: Lifecycle,
-    fail: Callable[[str, Operation, str, Any, Any], None],
+    fail: Callable[..., None],
+    where: str,
 ) -> None:
+    """Fields a state hides or requires, and time order; `where` is the lifecycle's pointer."""
     view = lifecycle_view(resource, schema, lifecycle)
     if view["known"]:
         state = view["state"]
@@ -274,12 +301,14 @@ def _check_resource(
             hidden |= set(lifecycle.terminal_only)
         for pointer in sorted(hidden):
             if not _is_unset(resource, lifecycle, pointer):
+                rule = f"/when/{escape(pointer)}" if pointer in lifecycle.when else "/terminalOnly"
                 fail(
                     "status_fields",
                     op,
                     f"{pointer} is set while {state}",
                     "unset",
                     pointer_get(resource, pointer),
+                    (where + rule,),
                 )
         end = lifecycle.end
         if view["terminal"] and end and end not in hidden and _is_unset(resource, lifecycle, end):
@@ -289,12 +318,14 @@ def _check_resource(
                 f"{end} is unset although {state} is terminal",
                 "a time",
                 pointer_get(resource, end),
+                (f"{where}/states/{escape(str(view['state']))}", f"{where}/times/end"),
             )
     created, start, end_time = view.get("created"), view.get("start"), view.get("end")
     if start is not None and end_time is not None and end_time < start:
-        fail("time_order", op, "ends before it starts", f"end >= {start}", end_time)
+        fail("time_order", op, "ends before it starts", f"end >= {start}", end_time, (f"{where}/times",))
     if created is not None and start is not None and start < created:
-        fail("time_order", op, "starts before it was created", f"start >= {created}", start)
+        title = "starts before it was created"
+        fail("time_order", op, title, f"start >= {created}", start, (f"{where}/times/created",))
 
 
 def _like(value: Any, example: Any) -> Any:

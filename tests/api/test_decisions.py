@@ -155,6 +155,9 @@ def nodes(value: Any) -> Iterator[Any]:
 # --- the notes themselves -------------------------------------------------------------------------
 
 
+_DECISION_KEYS = {"id", "seed", "decision", "reason", "governs", "source"}
+
+
 def test_decisions_have_unique_slug_prefixed_ids_and_full_text() -> None:
     seen: dict[str, str] = {}
     problems: list[str] = []
@@ -164,8 +167,9 @@ def test_decisions_have_unique_slug_prefixed_ids_and_full_text() -> None:
             if not isinstance(entry, dict):
                 problems.append(f"{where}: not a mapping")
                 continue
-            if set(entry) != {"id", "seed", "decision", "reason"}:
-                problems.append(f"{where}: keys {sorted(entry)}, expected id, seed, decision, reason")
+            if not {"id", "seed", "decision", "reason", "governs"} <= set(entry) <= _DECISION_KEYS:
+                expected = "id, seed, decision, reason, governs (and optionally source)"
+                problems.append(f"{where}: keys {sorted(entry)}, expected {expected}")
             decision_id = entry.get("id")
             if not isinstance(decision_id, str) or not decision_id.startswith(f"{slug}-"):
                 problems.append(f"{where}: id {decision_id!r} does not start with {slug + '-'!r}")
@@ -488,9 +492,12 @@ def test_codecatalyst_run_status_has_exactly_the_eleven_documented_values() -> N
 
 def test_codecatalyst_documents_its_errors_with_the_error_type_header() -> None:
     document = spec("codecatalyst")
-    assert {"codecatalyst-error-type-header", "codecatalyst-no-401"} <= decision_ids("codecatalyst")
+    ids = {"codecatalyst-error-type-header", "codecatalyst-missing-credential-401"}
+    assert ids <= decision_ids("codecatalyst")
     responses = operation(document, "getWorkflowRun")[1]["responses"]
-    assert {s for s in responses if s[0] in "45"} == set(CODECATALYST_ERRORS)
+    # The reference's six errors, plus the 401 decided for a missing credential.
+    assert {s for s in responses if s[0] in "45"} == {*CODECATALYST_ERRORS, "401"}
+    assert is_valid(json_schema(responses["401"]), {"message": "m"})
     for status, name in CODECATALYST_ERRORS.items():
         header = responses[status]["headers"]["x-amzn-ErrorType"]
         assert is_valid(header["schema"], name), status

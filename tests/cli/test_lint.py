@@ -37,6 +37,7 @@ EXPECTED_MESSAGE = {
     "extension-refs-errors": "410 is not a documented response",
     "extension-refs-rollup": "rollup condition 'exploded' is not a lifecycle state of getThing",
     "error-template-valid": "'message' is a required property",
+    "decision-governs": "governs '/paths/~1things~1{thingId}/get/parameters/0/shema', which the spec",
 }
 
 # Where each rule's finding points (JSON pointer into the fixture, `/` escaped as `~1`).
@@ -52,6 +53,7 @@ POINTERS = {
     "extension-refs-errors": f"{_OP}/x-mock/errors/notFound",
     "extension-refs-rollup": "/paths/~1things/get/x-mock/collection/rollup",
     "error-template-valid": f"{_OP}/responses/404/x-mock-error",
+    "decision-governs": f"{_OP}/parameters/0/x-decision",
 }
 
 

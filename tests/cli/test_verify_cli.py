@@ -104,3 +104,34 @@ def test_violations_exit_1_with_evidence(tmp_path: Path) -> None:
         process.wait(timeout=10)
     assert result.returncode == 1, result.stdout
     assert "FAIL " in result.stdout and "reproduce: curl" in result.stdout
+
+
+def test_report_heading_first_progress_plain_and_credentials_as_variables(
+    server: RunningServer, tmp_path: Path
+) -> None:
+    # Against a stricter copy of the 8x8 spec, so there is a failure whose curl we can read.
+    strict = tmp_path / "eightbyeight.yaml"
+    text = (ROOT / "specs" / "eightbyeight.yaml").read_text()
+    strict.write_text(text.replace("maximum: 500", "maximum: 3"))
+    result = _verify(
+        str(strict),
+        "--base-url",
+        server.base_url,
+        "--header",
+        "Authorization: Bearer secret-token-123",
+        "--max-examples",
+        "10",
+    )
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(f"verify {strict} against "), result.stdout
+    assert "$TOKEN = your Authorization token" in lines[1], result.stdout
+    # The secret never appears; the reproduce commands carry it as a variable the user exports.
+    assert "secret-token-123" not in result.stdout and "[Filtered]" not in result.stdout
+    assert '-H "Authorization: Bearer $TOKEN"' in result.stdout, result.stdout
+    # Piped (capture_output is a pipe): progress still shows, phase by phase, as plain lines.
+    progress = result.stderr.splitlines()
+    for phase in ("examples", "coverage", "fuzzing", "probes"):
+        assert any(line.strip().startswith(phase) for line in progress), result.stderr
+    assert "\x1b" not in result.stderr and "\r" not in result.stderr
+    summary = lines[-1]
+    assert " succeeded, " in summary and "failures" in summary, summary

@@ -134,10 +134,10 @@ def test_onedata_errors_carry_id_description_and_ctx(client: httpx.Client) -> No
     assert error["ctx"]["service"] == "opw" and isinstance(error["ctx"]["timestamp"], int)
 
 
-def test_codecatalyst_without_token_is_access_denied_403(client: httpx.Client) -> None:
+def test_codecatalyst_without_token_is_401(client: httpx.Client) -> None:
+    # Decided once, in the spec (codecatalyst-missing-credential-401): RFC 7235's answer.
     response = client.get(REQUESTS["codecatalyst"])
-    assert response.status_code == 403
-    assert response.headers["x-amzn-errortype"] == "AccessDeniedException"
+    assert response.status_code == 401
     assert "Authorization" in response.json()["message"]
 
 

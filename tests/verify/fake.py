@@ -16,7 +16,7 @@ import sys
 import warnings
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_plus
@@ -333,6 +333,43 @@ def _start_moves() -> Break:
     return on_body(ONEDATA, mutate)
 
 
+def _end_moves() -> Break:
+    """The n-th answer for one flow has its end time n seconds later (status and start kept)."""
+    answers: dict[str, int] = {}
+
+    def mutate(body: Any, request: Request) -> Any:
+        if body.get("ended") is not None:
+            seen = answers.get(request.path, 0)
+            answers[request.path] = seen + 1
+            body["ended"] += 1000 * seen
+        return body
+
+    return on_body(ETLWORKS, mutate)
+
+
+def _end_unset() -> Break:
+    """A run in a terminal state has no end time."""
+
+    def mutate(body: Any, request: Request) -> Any:
+        if body.get("status") in CODECATALYST_TERMINAL:
+            body.pop("endTime", None)
+        return body
+
+    return on_body(CODECATALYST, mutate)
+
+
+def _start_before_created() -> Break:
+    """Each instance starts an hour before its trigger was raised."""
+
+    def mutate(body: Any, request: Request) -> Any:
+        for item in body:
+            started = datetime.fromisoformat(item["startedAt"].replace("Z", "+00:00"))
+            item["data"]["triggeredAt"] = (started + timedelta(hours=1)).isoformat().replace("+00:00", "Z")
+        return body
+
+    return on_body(EIGHT_BY_EIGHT, mutate)
+
+
 def _end_before_start() -> Break:
     def mutate(body: Any, request: Request) -> Any:
         if body.get("ended") is not None:
@@ -398,6 +435,8 @@ class Breakage:
     fact: str
     make: Callable[[], Break]
     time_scale: float = TIME_SCALE
+    title: str = ""
+    """Part of the failure's title, where one check has several branches (each needs its fake)."""
 
 
 BREAKAGES: dict[str, Breakage] = {
@@ -500,6 +539,7 @@ BREAKAGES: dict[str, Breakage] = {
             "no_status_regression",
             "a terminal run stays terminal (here every second poll reads IN_PROGRESS)",
             _status_regression,
+            title="a terminal state was left",
         ),
         Breakage(
             "start-moves",
@@ -507,6 +547,7 @@ BREAKAGES: dict[str, Breakage] = {
             "no_status_regression",
             "startTime never moves (here +1 s per poll)",
             _start_moves,
+            title="the start time moved",
         ),
         Breakage(
             "end-before-start",
@@ -514,6 +555,7 @@ BREAKAGES: dict[str, Breakage] = {
             "time_order",
             "started <= ended (here ended = started - 1 s)",
             _end_before_start,
+            title="ends before it starts",
         ),
         Breakage(
             "status-fields",
@@ -523,6 +565,7 @@ BREAKAGES: dict[str, Breakage] = {
             _status_fields,
             # Real time: flows stay running long enough for verify to see some.
             time_scale=1.0,
+            title="is set while running",
         ),
         Breakage(
             "when-field",
@@ -530,6 +573,31 @@ BREAKAGES: dict[str, Breakage] = {
             "status_fields",
             "code only in status error (here set in every other status)",
             _when_field,
+            title="/code is set while",
+        ),
+        Breakage(
+            "end-moves",
+            "etlworks",
+            "no_status_regression",
+            "an end time stays once set (here +1 s per answer)",
+            _end_moves,
+            title="the end time changed",
+        ),
+        Breakage(
+            "end-unset",
+            "codecatalyst",
+            "status_fields",
+            "a terminal run has its endTime (here dropped)",
+            _end_unset,
+            title="is unset although",
+        ),
+        Breakage(
+            "start-before-created",
+            "eightbyeight",
+            "time_order",
+            "a workflow starts after its trigger was raised (here an hour before)",
+            _start_before_created,
+            title="starts before it was created",
         ),
         Breakage(
             "pages-inconsistent",

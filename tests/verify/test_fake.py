@@ -217,6 +217,21 @@ def when_field(client: TestClient) -> bool:
     return all(flow["code"] is None for flow in _flows(client) if flow["status"] != "error")
 
 
+def end_moves(client: TestClient) -> bool:
+    paths = [FLOW.format(flow) for flow in range(100, 110)]
+    return all(len({_get(client, path).json().get("ended") for _ in range(3)}) == 1 for path in paths)
+
+
+def end_unset(client: TestClient) -> bool:
+    runs = [_get(client, RUN.replace("a1b2c3d4", f"{n:08x}")).json() for n in range(12)]
+    return all("endTime" in run for run in runs if run["status"] in ("SUCCEEDED", "FAILED", "STOPPED"))
+
+
+def start_before_created(client: TestClient) -> bool:
+    items = [item for items in _lists(client) for item in items]
+    return all(_time(i["startedAt"]) >= _time(i["data"]["triggeredAt"]) for i in items)
+
+
 def pages_inconsistent(client: TestClient) -> bool:
     path = WORKFLOWS.format(DEFINITIONS[0])
     whole = _get(client, path + "?limit=6").json()
@@ -255,6 +270,9 @@ PROBES: dict[str, Callable[[TestClient], bool]] = {
     "status-fields": status_fields,
     "when-field": when_field,
     "pages-inconsistent": pages_inconsistent,
+    "end-moves": end_moves,
+    "end-unset": end_unset,
+    "start-before-created": start_before_created,
     "missing-id": missing_id,
     "no-405": no_405,
 }

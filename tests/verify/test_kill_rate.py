@@ -62,6 +62,8 @@ def test_verify_catches_the_broken_fact(name: str, tmp_path: Path) -> None:
         fake.stop()
     assert result.returncode == 1, f"{breakage.fact}: not a violation\n{_output(result)}"
     assert f"FAIL {breakage.check}:" in result.stdout, f"{breakage.fact}: missed\n{_output(result)}"
+    failed = [line for line in result.stdout.splitlines() if line.startswith(f"  FAIL {breakage.check}:")]
+    assert any(breakage.title in line for line in failed), f"{breakage.fact}: other branch\n{_output(result)}"
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,1 @@
+"""Reference servers written from each vendor page alone, sharing no code with `mockserver`."""
