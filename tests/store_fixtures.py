@@ -8,22 +8,22 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 import redis
 
 from mockserver.store import StoreOptions, from_url
 from tests.conftest import free_port
 
-__all__ = ["RedisServer", "redis_binary"]
+__all__ = ["RedisServer", "redis_binary", "redis_server"]
 
 
 def redis_binary() -> str:
     """The path of `redis-server`; a missing one fails the test with one line saying what to install."""
     found = shutil.which("redis-server")
     if found is None:
-        import pytest
-
         pytest.fail("redis-server not found: install the Debian package (apt-get install redis-server)")
     return found
 
@@ -81,18 +81,38 @@ class RedisServer:
         return redis.Redis(port=self.port, socket_timeout=5)
 
 
-async def _take(url: str, key: str, times: int) -> list[int]:
-    store = from_url(url, StoreOptions(prefix="shared"))
+@pytest.fixture(scope="module")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """A real redis-server for the tests of one module (each test uses its own key prefix)."""
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server
+    server.stop()
+
+
+async def _command(url: str, prefix: str, command: str, key: str, arg: str) -> object:
+    store = from_url(url, StoreOptions(prefix=prefix))
     try:
-        return [(await store.take_turn("", key, "story", (3, None), time.time())).polls for _ in range(times)]
+        if command == "take":
+            return [
+                (await store.take_turn("", key, "story", (3, None), time.time())).polls
+                for _ in range(int(arg))
+            ]
+        if command == "pin":
+            await store.pin("", key, arg)
+            return arg
+        return await store.pinned("", key)
     finally:
         await store.close()
 
 
 def main(argv: list[str]) -> None:
-    """`python -m tests.store_fixtures URL KEY N`: take N turns, print the poll numbers as JSON."""
-    url, key, times = argv[0], argv[1], int(argv[2])
-    print(json.dumps(asyncio.run(_take(url, key, times))))
+    """`python -m tests.store_fixtures URL PREFIX take|pin|pinned KEY [N|SCENARIO]`, result as JSON.
+
+    take: N turns of KEY (prints the poll numbers); pin: pins KEY; pinned: prints KEY's pin.
+    """
+    url, prefix, command, key = argv[:4]
+    print(json.dumps(asyncio.run(_command(url, prefix, command, key, (argv[4:] or [""])[0]))))
 
 
 if __name__ == "__main__":

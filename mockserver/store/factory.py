@@ -40,7 +40,7 @@ def check_state_url(url: str) -> str:
     if scheme == "memory":
         raise ConfigError(f"--state {url!r}: write memory, with nothing after it")
     try:
-        port = parts.port
+        _port = parts.port  # reading it checks it
     except ValueError:
         raise ConfigError(
             f"--state {url!r}: the port is not a number 0-65535; expected redis://host:port/db"
@@ -50,7 +50,6 @@ def check_state_url(url: str) -> str:
     db = parts.path.strip("/")
     if db and not db.isdigit():
         raise ConfigError(f"--state {url!r}: database {db!r} is not a number; expected redis://host:port/db")
-    del port
     return "redis"
 
 

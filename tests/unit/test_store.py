@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from mockserver.store import JournalEntry, Progress, Store, StoreOptions, from_url
-from tests.store_fixtures import RedisServer
+from tests.store_fixtures import redis_server  # noqa: F401  (the fixture)
 
 MakeStore = Callable[..., Store]
 KINDS = ("memory", "sqlite", "redis")
@@ -20,14 +20,6 @@ KINDS = ("memory", "sqlite", "redis")
 
 def run(body: Coroutine[Any, Any, Any]) -> Any:
     return asyncio.run(body)
-
-
-@pytest.fixture(scope="module")
-def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path_factory.mktemp("redis"))
-    server.start()
-    yield server
-    server.stop()
 
 
 def _maker(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> MakeStore:
