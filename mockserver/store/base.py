@@ -96,6 +96,10 @@ class Store(abc.ABC):
     async def view(self, session: str, key: str) -> KeyView:
         """The pin of `key` and its clock offset, read together (one round trip where remote)."""
 
+    async def views(self, session: str, keys: Sequence[str]) -> list[KeyView]:
+        """`view` of several ids at once (a collection's items), in their order."""
+        return [await self.view(session, key) for key in keys]
+
     @abc.abstractmethod
     async def take_turn(
         self, session: str, key: str, scenario: str, spans: Sequence[int | None], now: float
@@ -116,7 +120,11 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     async def append(self, session: str, entry: JournalEntry) -> None:
-        """Add a finished request to the journal (the oldest falls off beyond `journal_size`)."""
+        """Add a finished request to the journal (the oldest falls off beyond `journal_size`).
+
+        Shared stores queue it and write batches in the background (see `flush`): the entry is
+        recorded after its answer was sent, so no request waits for it.
+        """
 
     @abc.abstractmethod
     async def recent(self, session: str, count: int | None = None) -> list[JournalEntry]:
@@ -130,8 +138,12 @@ class Store(abc.ABC):
     async def sizes(self, session: str) -> dict[str, int]:
         """How much the session holds: journal, pinned, scenarioRuns, clockOffsets."""
 
+    async def flush(self) -> None:
+        """Return once this process's appended entries are visible to every process sharing the store."""
+        return None
+
     async def close(self) -> None:
-        """Release connections and files (the store cannot be used after)."""
+        """Write what is queued, release connections and files (the store cannot be used after)."""
         return None
 
     async def journal(

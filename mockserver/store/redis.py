@@ -36,6 +36,7 @@ from redis.exceptions import RedisError
 
 from mockserver.exceptions import StateUnavailable
 from mockserver.store.base import KeyView, Progress, Store, StoreOptions
+from mockserver.store.buffer import Batch, WriteBehind
 from mockserver.store.journal import JournalEntry, decode_entry, encode_entry
 from mockserver.store.scripts import APPEND, TAKE_TURN
 
@@ -86,6 +87,7 @@ class RedisStore(Store):
         self._take = self._redis.register_script(TAKE_TURN)
         self._append = self._redis.register_script(APPEND)
         self._keys: dict[str, tuple[str, str, str, str]] = {}
+        self._journal = WriteBehind(self._write_entries, self.options.journal_size)
         self._down = False
 
     def _names(self, session: str) -> tuple[str, str, str, str]:
@@ -148,6 +150,21 @@ class RedisStore(Store):
         offset = float(whole or 0.0) + (float(own or 0.0) if key else 0.0)
         return KeyView(_text(pin), offset)
 
+    async def views(self, session: str, keys: Sequence[str]) -> list[KeyView]:
+        if not keys:
+            return []
+        pins, clock, _, _ = self._names(session)
+        async with self._guard():
+            pipe = self._redis.pipeline(transaction=False)
+            pipe.hmget(pins, list(keys))
+            pipe.hmget(clock, ["", *keys])
+            pinned, (whole, *own) = await pipe.execute()
+        base = float(whole or 0.0)
+        return [
+            KeyView(_text(pin), base + (float(mine or 0.0) if key else 0.0))
+            for key, pin, mine in zip(keys, pinned, own, strict=True)
+        ]
+
     async def take_turn(
         self, session: str, key: str, scenario: str, spans: Sequence[int | None], now: float
     ) -> Progress:
@@ -174,10 +191,24 @@ class RedisStore(Store):
         return (await self.view(session, key)).offset
 
     async def append(self, session: str, entry: JournalEntry) -> None:
-        journal = self._names(session)[2]
-        data = encode_entry(entry)
+        self._journal.add(session, encode_entry(entry))
+
+    async def flush(self) -> None:
+        await self._journal.flush()
+
+    async def _write_entries(self, batch: Batch) -> None:
+        """The batch in one round trip: one script call per session's journal."""
+        by_session: dict[str, list[bytes]] = {}
+        for session, data in batch:
+            by_session.setdefault(session, []).append(data)
+        cap = max(1, self.options.journal_size)
         async with self._guard():
-            await self._append(keys=[journal], args=[data, max(1, self.options.journal_size), self._ttl_ms])
+            pipe = self._redis.pipeline(transaction=False)
+            for session, entries in by_session.items():
+                await self._append(
+                    keys=[self._names(session)[2]], args=[cap, self._ttl_ms, *entries], client=pipe
+                )
+            await pipe.execute()
 
     async def recent(self, session: str, count: int | None = None) -> list[JournalEntry]:
         journal = self._names(session)[2]
@@ -185,6 +216,7 @@ class RedisStore(Store):
         wanted = size if count is None else min(count, size)
         if wanted <= 0:
             return []
+        await self._journal.flush()
         async with self._guard():
             rows: list[tuple[bytes, dict[bytes, bytes]]] = await self._redis.xrevrange(  # type: ignore[assignment]
                 journal, count=wanted
@@ -197,12 +229,15 @@ class RedisStore(Store):
 
     async def reset(self, session: str) -> None:
         pins, clock, journal, _ = self._names(session)
+        self._journal.discard(session)
+        await self._journal.flush()
         async with self._guard():
             runs = await self._runs(session)
             await self._redis.unlink(pins, clock, journal, *runs)
 
     async def sizes(self, session: str) -> dict[str, int]:
         pins, clock, journal, _ = self._names(session)
+        await self._journal.flush()
         async with self._guard():
             pipe = self._redis.pipeline(transaction=False)
             pipe.xlen(journal)
@@ -219,4 +254,5 @@ class RedisStore(Store):
         }
 
     async def close(self) -> None:
+        await self._journal.flush()
         await self._redis.aclose()

@@ -36,14 +36,16 @@ table.insert(out, 1, tostring(poll + 1))
 return out
 """
 
-# KEYS: journal stream. ARGV: encoded entry, cap, ttl (ms). Drops entries older than ttl by the
-# server's clock, so replicas with skewed clocks agree.
+# KEYS: journal stream. ARGV: cap, ttl (ms), then encoded entries, oldest first. Drops entries
+# older than ttl by the server's clock, so replicas with skewed clocks agree.
 APPEND = """
 local t = redis.call('TIME')
 local now_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local ttl = tonumber(ARGV[3])
-redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[2], '*', 'e', ARGV[1])
+local ttl = tonumber(ARGV[2])
+for i = 3, #ARGV do
+  redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[1], '*', 'e', ARGV[i])
+end
 redis.call('XTRIM', KEYS[1], 'MINID', tostring(now_ms - ttl))
 redis.call('PEXPIRE', KEYS[1], ttl)
-return 1
+return #ARGV - 2
 """

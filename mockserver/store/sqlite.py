@@ -3,10 +3,12 @@
 Why SQLite: it ships with Python (no server to install or start), one file in a private temp
 directory is shared by every worker on the machine, and its transactions give the atomic
 "take the next turn" that poll counting needs (`BEGIN IMMEDIATE` serialises writers across
-processes). WAL mode lets readers run while a worker writes, and `synchronous=NORMAL` skips the
-fsync on every commit: the state lives only as long as the server, so durability across a power
-cut buys nothing. (A shared-memory dict or a manager process would need locks or a server of our
-own; a file per key would need locking too.)
+processes). WAL mode lets readers run while a worker writes, and `synchronous=OFF` skips every
+fsync: the state lives only as long as the server, so durability across a power cut buys nothing
+(a commit costs ~35 us instead of ~50-75 us). Journal entries are written behind, in batches.
+The alternatives need more: a multiprocessing manager is a server process of our own with a
+round trip per call, shared memory needs a lock and an allocator we would have to write, and
+dbm/shelve files have no cross-process locking at all.
 
 Blocking: every statement takes microseconds, so it runs inline on the event loop with SQLite's
 busy timeout at 0. Only when another worker holds the write lock (`database is locked`) does the
@@ -27,13 +29,14 @@ import orjson
 
 from mockserver.exceptions import StateUnavailable
 from mockserver.store.base import KeyView, Progress, Store, StoreOptions, step_index
+from mockserver.store.buffer import Batch, WriteBehind
 from mockserver.store.journal import JournalEntry, decode_entry, encode_entry
 
 __all__ = ["SqliteStore"]
 
 T = TypeVar("T")
 _BUSY_TIMEOUT_S = 5.0
-_TRIM_EVERY = 64  # appends and pins between two trims of the journal and the id tables
+_TRIM_EVERY = 64  # entries (or pins) written between two trims of the journal and the id tables
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS pins (session TEXT, key TEXT, scenario TEXT NOT NULL, touched REAL NOT NULL,
     PRIMARY KEY (session, key)) WITHOUT ROWID;
@@ -42,7 +45,7 @@ CREATE TABLE IF NOT EXISTS runs (session TEXT, key TEXT, scenario TEXT NOT NULL,
     PRIMARY KEY (session, key)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS offsets (session TEXT, key TEXT, seconds REAL NOT NULL, touched REAL NOT NULL,
     PRIMARY KEY (session, key)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS journal (id INTEGER PRIMARY KEY AUTOINCREMENT, session TEXT NOT NULL,
+CREATE TABLE IF NOT EXISTS journal (id INTEGER PRIMARY KEY, session TEXT NOT NULL,
     entry BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS journal_by_session ON journal (session, id);
 """
@@ -50,7 +53,7 @@ CREATE INDEX IF NOT EXISTS journal_by_session ON journal (session, id);
 
 def _connect(path: Path, timeout: float) -> sqlite3.Connection:
     conn = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
-    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA synchronous=OFF")
     return conn
 
 
@@ -75,6 +78,8 @@ class SqliteStore(Store):
             raise StateUnavailable(f"cannot open state file {path}: {exc}") from None
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="mockserver-sqlite")
         self._writes = 0
+        self._appended = 0
+        self._journal = WriteBehind(self._write_entries, self.options.journal_size)
 
     async def _run(self, work: Callable[[sqlite3.Connection], T], *, write: bool) -> T:
         """`work` in one transaction: inline when the database is free, else in the thread."""
@@ -196,12 +201,23 @@ class SqliteStore(Store):
         return (await self.view(session, key)).offset
 
     async def append(self, session: str, entry: JournalEntry) -> None:
-        data = encode_entry(entry)
-        trim = self._trim_due()
+        self._journal.add(session, encode_entry(entry))
+
+    async def flush(self) -> None:
+        await self._journal.flush()
+
+    async def _write_entries(self, batch: Batch) -> None:
+        """One transaction for a batch of entries; the journals are trimmed every _TRIM_EVERY."""
+        self._appended += len(batch)
+        trim = self._appended >= _TRIM_EVERY
+        if trim:
+            self._appended = 0
 
         def work(conn: sqlite3.Connection) -> None:
-            newest = conn.execute("INSERT INTO journal (session, entry) VALUES (?, ?)", (session, data))
-            if trim and newest.lastrowid is not None:
+            conn.executemany("INSERT INTO journal (session, entry) VALUES (?, ?)", batch)
+            if not trim:
+                return
+            for session in {session for session, _ in batch}:
                 conn.execute(
                     "DELETE FROM journal WHERE session = ? AND id < (SELECT min(id) FROM (SELECT id FROM"
                     " journal WHERE session = ? ORDER BY id DESC LIMIT ?))",
@@ -223,9 +239,13 @@ class SqliteStore(Store):
 
         if wanted <= 0:
             return []
+        await self._journal.flush()
         return [decode_entry(data) for data in reversed(await self._run(work, write=False))]
 
     async def reset(self, session: str) -> None:
+        self._journal.discard(session)
+        await self._journal.flush()
+
         def work(conn: sqlite3.Connection) -> None:
             for table in ("pins", "runs", "offsets", "journal"):
                 conn.execute(f"DELETE FROM {table} WHERE session = ?", (session,))
@@ -233,6 +253,8 @@ class SqliteStore(Store):
         await self._run(work, write=True)
 
     async def sizes(self, session: str) -> dict[str, int]:
+        await self._journal.flush()
+
         def work(conn: sqlite3.Connection) -> dict[str, int]:
             row = conn.execute(
                 "SELECT (SELECT count(*) FROM (SELECT 1 FROM journal WHERE session = ?1 LIMIT ?2)),"
@@ -246,6 +268,7 @@ class SqliteStore(Store):
         return await self._run(work, write=False)
 
     async def close(self) -> None:
+        await self._journal.flush()
         self._thread.shutdown(wait=True)
         self._fast.close()
         self._slow.close()

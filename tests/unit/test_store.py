@@ -129,7 +129,19 @@ def test_two_stores_on_one_backend_share_state(make_shared: MakeStore) -> None:
             await two.advance("", 30.0, "k")
             assert await one.offset("", "k") == 30.0
             await one.append("", entry("/seen-by-two"))
+            await one.flush()
             assert [e.path for e in await two.recent("")] == ["/seen-by-two"]
+            await one.append("", entry("/written-behind"))  # no flush: the writer task runs by itself
+            for _ in range(500):
+                if len(await two.recent("")) == 2:
+                    break
+                await asyncio.sleep(0.01)
+            assert [e.path for e in await two.recent("")] == ["/seen-by-two", "/written-behind"]
+            assert [v.pinned for v in await two.views("", ["k", "other", "k"])] == [
+                "stays-running",
+                None,
+                "stays-running",
+            ]
             await two.pin("", "k", "fails")
             assert await one.pinned("", "k") == "fails"  # no stale pin: the next read sees it
             stores = (one, two)
@@ -151,6 +163,8 @@ def test_clock_offsets_per_session_and_per_key(make_store: MakeStore) -> None:
             assert await store.offset("", "run:1") == 17.5
             assert await store.offset("", "run:2") == 10.0
             assert (await store.view("", "run:1")).offset == 17.5
+            assert [v.offset for v in await store.views("", ["run:2", "run:1"])] == [10.0, 17.5]
+            assert await store.views("", []) == []
             assert (await store.sizes(""))["clockOffsets"] == 1
 
     run(body())

@@ -73,6 +73,7 @@ def test_redis_key_layout_and_ttls(redis_server: RedisServer) -> None:  # noqa: 
             await store.advance("s1", 5.0, "k")
             await store.append("s1", entry("/a"))
             await store.pin("", "k", "fails")
+            await store.flush()
             with redis_server.client() as raw:
                 keys = sorted(raw.keys("ttl:*"))
                 assert keys == [
@@ -85,6 +86,7 @@ def test_redis_key_layout_and_ttls(redis_server: RedisServer) -> None:  # noqa: 
                 assert all(0 < raw.pttl(key) <= 2000 for key in keys)
             await asyncio.sleep(1.2)
             await store.append("s1", entry("/b"))
+            await store.flush()
             await asyncio.sleep(1.2)
             await store.append("s1", entry("/c"))
             assert [e.path for e in await store.recent("s1")] == ["/b", "/c"]  # /a outlived its ttl
@@ -108,10 +110,14 @@ def test_redis_restart_gives_the_typed_error_then_recovers(
             for _ in range(2):
                 with pytest.raises(StateUnavailable, match=f"state store {server.url} unavailable"):
                     await asyncio.wait_for(store.pinned("", "k"), 15)
+            await store.append("", entry("/lost"))  # answered already: the entry is dropped, no error
+            await asyncio.wait_for(store.flush(), 15)
             server.start()
             assert await store.pinned("", "k") is None  # no persistence configured: the call works
             await store.pin("", "k", "stays-running")
             assert await store.pinned("", "k") == "stays-running"
+            await store.append("", entry("/after"))
+            assert [e.path for e in await store.recent("")] == ["/after"]
 
     try:
         with caplog.at_level(logging.WARNING, logger="mockserver.state"):
