@@ -1,9 +1,10 @@
 """The state contract every store keeps: pins, scenario progress, clock offsets, journal, per session.
 
 Answers derive from (seed, request, clock); this is the only mutable state of the mock. Every
-operation names a session ("" is the default one, as without sessions); sessions never see each
-other's pins, progress, clock or journal. Backends: `memory` (one process), `sqlite` (the workers
-of one machine), `redis` (replicas on several machines).
+operation names a session ("" is the default one, as without sessions; any other is a name
+`sessions.check_session` accepts); sessions never see each other's pins, progress, clock or
+journal. Backends: `memory` (one process), `sqlite` (the workers of one machine), `redis`
+(replicas on several machines).
 """
 
 from __future__ import annotations

@@ -39,20 +39,16 @@ from mockserver.store.base import KeyView, Progress, Store, StoreOptions
 from mockserver.store.buffer import Batch, WriteBehind
 from mockserver.store.journal import JournalEntry, decode_entry, encode_entry
 from mockserver.store.scripts import APPEND, TAKE_TURN
+from mockserver.store.sessions import check_session
 
 __all__ = ["RedisStore", "redact_url", "session_tag"]
 
 _LOG = logging.getLogger("mockserver.state")
-_SESSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
 def session_tag(session: str) -> str:
-    """The session's part of a key: `{name}`, `{-}` for the default session."""
-    if session == "":
-        return "{-}"
-    if not _SESSION.fullmatch(session):
-        raise ValueError(f"session {session!r}: expected 1-64 letters, digits, '.', '_' or '-'")
-    return "{" + session + "}"
+    """The session's part of a key: `{name}`, `{-}` for the default session (names start alphanumeric)."""
+    return "{" + check_session(session) + "}" if session else "{-}"
 
 
 def redact_url(url: str) -> str:
