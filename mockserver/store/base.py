@@ -139,6 +139,10 @@ class Store(abc.ABC):
     async def sizes(self, session: str) -> dict[str, int]:
         """How much the session holds: journal, pinned, scenarioRuns, clockOffsets."""
 
+    async def ping(self) -> None:
+        """Check the store answers (at start-up); StateUnavailable when it does not."""
+        return None
+
     async def flush(self) -> None:
         """Return once this process's appended entries are visible to every process sharing the store."""
         return None

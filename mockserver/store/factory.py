@@ -10,17 +10,26 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from mockserver.exceptions import ConfigError
 from mockserver.store.base import Store, StoreOptions
 from mockserver.store.memory import MemoryStore
 
-__all__ = ["check_state_url", "from_settings", "from_url", "shared_for_workers"]
+__all__ = ["check_state_url", "from_settings", "from_url", "redact_url", "shared_for_workers"]
 
 _EXPECTED = "expected memory, sqlite:///path/to/state.db or redis://host:port/db"
 _SCHEMES = ("memory", "sqlite", "redis", "rediss")
 _PREFIX = re.compile(r"[A-Za-z0-9][A-Za-z0-9:._-]{0,99}")
+
+
+def redact_url(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    parts = urlsplit(url)
+    userinfo, at, hostport = parts.netloc.rpartition("@")
+    if not at or ":" not in userinfo:
+        return url
+    return urlunsplit(parts._replace(netloc=f"{userinfo.partition(':')[0]}:***@{hostport}"))
 
 
 def check_state_url(url: str) -> str:
@@ -28,28 +37,35 @@ def check_state_url(url: str) -> str:
     if url in ("", "memory", "memory://"):
         return "memory"
     parts = urlsplit(url)
+    shown = redact_url(url)
     scheme = parts.scheme.lower()
     if scheme not in _SCHEMES:
         close = difflib.get_close_matches(scheme or url, _SCHEMES, n=1)
         hint = f" (did you mean {close[0]}://?)" if close else ""
-        raise ConfigError(f"--state {url!r}: {_EXPECTED}{hint}")
+        raise ConfigError(f"--state {shown!r}: {_EXPECTED}{hint}")
     if scheme == "sqlite":
         if parts.netloc or not parts.path.startswith("/") or parts.path.endswith("/"):
-            raise ConfigError(f"--state {url!r}: expected sqlite:///absolute/path/to/state.db")
+            raise ConfigError(f"--state {shown!r}: expected sqlite:///absolute/path/to/state.db")
         return "sqlite"
     if scheme == "memory":
-        raise ConfigError(f"--state {url!r}: write memory, with nothing after it")
+        raise ConfigError(f"--state {shown!r}: write memory, with nothing after it")
     try:
         _port = parts.port  # reading it checks it
     except ValueError:
         raise ConfigError(
-            f"--state {url!r}: the port is not a number 0-65535; expected redis://host:port/db"
+            f"--state {shown!r}: the port is not a number 0-65535; expected redis://host:port/db"
         ) from None
     if not parts.hostname:
-        raise ConfigError(f"--state {url!r}: no host; expected redis://host:port/db")
+        raise ConfigError(f"--state {shown!r}: no host; expected redis://host:port/db")
+    if parts.query or parts.fragment:
+        raise ConfigError(
+            f"--state {shown!r}: options after '?' are not taken; expected redis://host:port/db"
+        )
     db = parts.path.strip("/")
     if db and not db.isdigit():
-        raise ConfigError(f"--state {url!r}: database {db!r} is not a number; expected redis://host:port/db")
+        raise ConfigError(
+            f"--state {shown!r}: database {db!r} is not a number; expected redis://host:port/db"
+        )
     return "redis"
 
 
@@ -78,7 +94,10 @@ def from_url(url: str | None, options: StoreOptions | None = None) -> Store:
     from mockserver.store.redis import RedisStore
 
     assert url is not None
-    return RedisStore(url, options)
+    try:
+        return RedisStore(url, options)
+    except ValueError as exc:
+        raise ConfigError(f"--state {redact_url(url)!r}: {exc}; expected redis://host:port/db") from None
 
 
 def from_settings(settings: Any) -> Store:

@@ -27,7 +27,6 @@ import logging
 import re
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from urllib.parse import urlsplit, urlunsplit
 
 import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
@@ -37,11 +36,12 @@ from redis.exceptions import RedisError
 from mockserver.exceptions import StateUnavailable
 from mockserver.store.base import KeyView, Progress, Store, StoreOptions
 from mockserver.store.buffer import Batch, WriteBehind
+from mockserver.store.factory import redact_url
 from mockserver.store.journal import JournalEntry, decode_entry, encode_entry
 from mockserver.store.scripts import APPEND, TAKE_TURN
 from mockserver.store.sessions import check_session
 
-__all__ = ["RedisStore", "redact_url", "session_tag"]
+__all__ = ["RedisStore", "session_tag"]
 
 _LOG = logging.getLogger("mockserver.state")
 
@@ -49,15 +49,6 @@ _LOG = logging.getLogger("mockserver.state")
 def session_tag(session: str) -> str:
     """The session's part of a key: `{name}`, `{-}` for the default session (names start alphanumeric)."""
     return "{" + check_session(session) + "}" if session else "{-}"
-
-
-def redact_url(url: str) -> str:
-    """The URL without its password, for messages and logs."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = f"{parts.username or ''}:***@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def _text(value: bytes | str | None) -> str | None:
@@ -112,6 +103,10 @@ class RedisStore(Store):
         if self._down:
             self._down = False
             _LOG.warning("state store %s reachable again", self.url)
+
+    async def ping(self) -> None:
+        async with self._guard():
+            await self._redis.ping()
 
     async def pin(self, session: str, key: str, scenario: str) -> None:
         pins, _, _, run = self._names(session)

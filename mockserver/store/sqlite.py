@@ -125,6 +125,9 @@ class SqliteStore(Store):
                 (session, session, self.options.max_ids),
             )
 
+    async def ping(self) -> None:
+        await self._run(lambda conn: conn.execute("SELECT 1").fetchone(), write=False)
+
     async def pin(self, session: str, key: str, scenario: str) -> None:
         trim = self._trim_due()
 

@@ -72,6 +72,7 @@ def entry(path: str = "/runs/1", status: int = 200, **extra: Any) -> JournalEntr
 def test_pin_read_clear_and_progress_starting_over(make_store: MakeStore) -> None:
     async def body() -> None:
         async with opened(make_store()) as store:
+            await store.ping()
             assert await store.pinned("", "run:1") is None
             await store.pin("", "run:1", "fails-after-3")
             assert await store.pinned("", "run:1") == "fails-after-3"

@@ -11,6 +11,7 @@ import pytest
 from mockserver.exceptions import ConfigError
 from mockserver.settings import Settings
 from mockserver.store import MemoryStore, from_settings, from_url, shared_for_workers
+from mockserver.store.factory import redact_url
 from mockserver.store.redis import RedisStore
 from mockserver.store.sqlite import SqliteStore
 from tests.unit.test_store import run
@@ -38,6 +39,9 @@ def test_urls_choose_the_backend(tmp_path: Path) -> None:
         ("sqlite://state.db", "expected sqlite:///absolute/path/to/state.db"),
         ("sqlite:///no/such/dir/state.db", "directory /no/such/dir does not exist"),
         ("memory://x", "write memory, with nothing after it"),
+        ("redis://h:6379/0?foo=bar", "options after '?' are not taken; expected redis://host:port/db"),
+        ("redis://:hunter2@h:6379/x", "--state 'redis://:***@h:6379/x': database 'x' is not a number"),
+        ("redsi://:hunter2@h:1/0", "--state 'redsi://:***@h:1/0': expected memory"),
     ],
 )
 def test_bad_urls_are_one_line_config_errors(url: str, message: str) -> None:
@@ -79,3 +83,9 @@ def test_workers_get_a_private_sqlite_file_removed_afterwards() -> None:
         shared_for_workers("memory", 2),
     ):
         pass
+
+
+def test_passwords_are_redacted() -> None:
+    assert redact_url("redis://user:pw@[::1]:6379/0") == "redis://user:***@[::1]:6379/0"
+    assert redact_url("redis://:pw@h:6379/0") == "redis://:***@h:6379/0"
+    assert redact_url("redis://h:6379/0") == "redis://h:6379/0"

@@ -159,6 +159,8 @@ def test_unreachable_redis_is_the_typed_error_without_the_password() -> None:
 
     async def body() -> None:
         async with opened(from_url(url, StoreOptions(timeout=0.5))) as store:
+            with pytest.raises(StateUnavailable):
+                await asyncio.wait_for(store.ping(), 15)
             with pytest.raises(StateUnavailable) as caught:
                 await asyncio.wait_for(store.view("", "k"), 15)
             assert "hunter2" not in str(caught.value)
