@@ -11,7 +11,10 @@ from typing import Any
 
 import pytest
 
+from mockserver.catalog import load_catalog
+from mockserver.extensions import Scenario
 from mockserver.store import JournalEntry, Progress, Store, StoreOptions, from_url
+from tests.conftest import SPECS
 from tests.store_fixtures import redis_server  # noqa: F401  (the fixture)
 
 MakeStore = Callable[..., Store]
@@ -248,5 +251,34 @@ def test_sessions_are_isolated(make_store: MakeStore) -> None:
                 assert (await store.take_turn(other, "k", "fails", (1, None), 2.0)).polls == 1
             assert (await store.take_turn("xdist-gw0", "k", "fails", (1, None), 3.0)).polls == 2
             assert [e.path for e in await store.recent("xdist-gw0")] == ["/gw0"]
+
+    run(body())
+
+
+def _scenarios() -> list[Scenario]:
+    apis = load_catalog(sorted(SPECS.glob("*.yaml")))
+    return [s for api in apis for op in api.operations for s in op.rules.scenarios.values()]
+
+
+def test_every_documented_scenario_tells_its_story_poll_by_poll(make_store: MakeStore) -> None:
+    """Each spec's scenarios, polled past their last step: the step Scenario.step_at names, and
+    step start times that never move once set (the times answers show)."""
+    scenarios = _scenarios()
+    assert len(scenarios) >= 5
+
+    async def body() -> None:
+        async with opened(make_store()) as store:
+            for number, scenario in enumerate(scenarios):
+                spans = tuple(step.polls for step in scenario.steps)
+                polls = sum(p or 1 for p in spans) + 3
+                firsts: list[float] = []
+                for poll in range(polls):
+                    now = 1000.0 + poll
+                    turn = await store.take_turn("", f"id-{number}", scenario.name, spans, now)
+                    index = scenario.step_at(poll)
+                    if len(firsts) <= index:
+                        firsts.append(now)
+                    assert (turn.polls, turn.index, turn.started) == (poll + 1, index, 1000.0), scenario.name
+                    assert turn.step_times == tuple(firsts), scenario.name
 
     run(body())
