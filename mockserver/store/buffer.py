@@ -1,8 +1,10 @@
 """Write-behind for the shared stores' journals: a request queues its entry, one task writes batches.
 
-The entry is recorded after the answer is sent, so nobody waits for it; batching turns one write
-per request into one per loop turn (one SQLite transaction, one Redis round trip) under load. The
-queue is bounded: while the store is unreachable the oldest queued entries are dropped.
+The entry is recorded after the answer is sent, so nobody waits for the store; batching turns one
+write per request into one per loop turn (one SQLite transaction, one Redis round trip) under
+load. The queue holds at most `limit` entries: when it is full, a request waits for the batch in
+flight (the store is slower than the requests); while the store is unreachable the oldest queued
+entries are dropped instead, so no request waits on an outage.
 """
 
 from __future__ import annotations
@@ -29,18 +31,27 @@ class WriteBehind:
         self._limit = max(1, limit)
         self._pending: Batch = []
         self._task: asyncio.Task[None] | None = None
+        self._written: asyncio.Future[None] | None = None
+        self._reachable = True
         self.dropped = 0
 
-    def add(self, session: str, data: bytes) -> None:
+    async def add(self, session: str, data: bytes) -> None:
         """Queue one entry; the writer starts on the next turn of the loop if idle."""
+        while len(self._pending) >= self._limit and self._reachable and self._running():
+            if self._written is None:
+                self._written = asyncio.get_running_loop().create_future()
+            await asyncio.shield(self._written)
         self._pending.append((session, data))
         if len(self._pending) > self._limit:
             del self._pending[0]
             self.dropped += 1
         self._start()
 
+    def _running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
     def _start(self) -> None:
-        if self._pending and (self._task is None or self._task.done()):
+        if self._pending and not self._running():
             self._task = asyncio.get_running_loop().create_task(self._drain())
 
     def discard(self, session: str) -> None:
@@ -53,16 +64,28 @@ class WriteBehind:
         while self._task is not None and not self._task.done():
             await asyncio.wait([self._task])
 
+    def _batch_done(self) -> None:
+        waiting, self._written = self._written, None
+        if waiting is not None and not waiting.done():
+            waiting.set_result(None)
+
     async def _drain(self) -> None:
-        while self._pending:
-            batch, self._pending = self._pending, []
-            try:
-                await self._write(batch)
-            except StateUnavailable as exc:  # already logged by the store; these entries are lost
-                self.dropped += len(batch)
-                _LOG.debug("journal: %d entries dropped: %s", len(batch), exc)
-                return
-            except Exception:  # a bug must not end journaling silently
-                self.dropped += len(batch)
-                _LOG.exception("journal: %d entries dropped", len(batch))
-                return
+        try:
+            while self._pending:
+                batch, self._pending = self._pending, []
+                try:
+                    await self._write(batch)
+                    self._reachable = True
+                except StateUnavailable as exc:  # already logged by the store; these entries are lost
+                    self._reachable = False
+                    self.dropped += len(batch)
+                    _LOG.debug("journal: %d entries dropped: %s", len(batch), exc)
+                    return
+                except Exception:  # a bug must not end journaling silently
+                    self.dropped += len(batch)
+                    _LOG.exception("journal: %d entries dropped", len(batch))
+                    return
+                finally:
+                    self._batch_done()
+        finally:
+            self._batch_done()

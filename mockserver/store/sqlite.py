@@ -204,7 +204,7 @@ class SqliteStore(Store):
         return (await self.view(session, key)).offset
 
     async def append(self, session: str, entry: JournalEntry) -> None:
-        self._journal.add(session, encode_entry(entry))
+        await self._journal.add(session, encode_entry(entry))
 
     async def flush(self) -> None:
         await self._journal.flush()

@@ -17,6 +17,7 @@ import pytest
 
 from mockserver.exceptions import StateUnavailable
 from mockserver.store import StoreOptions, from_url
+from mockserver.store.buffer import Batch, WriteBehind
 from tests.conftest import ROOT, free_port
 from tests.store_fixtures import RedisServer, redis_server  # noqa: F401  (the fixture)
 from tests.unit.test_store import entry, opened, run
@@ -217,3 +218,45 @@ def test_memory_and_sqlite_cap_ids(tmp_path: Path) -> None:
             assert [await s.pinned("", "k199") for s in (memory, sqlite)] == ["s", "s"]
 
     run(body())
+
+
+def test_write_behind_waits_when_full_and_drops_while_unreachable() -> None:
+    written: list[list[str]] = []
+    permits = asyncio.Semaphore(0)  # one per batch the "store" may take
+    reachable = True
+
+    async def write(batch: Batch) -> None:
+        await permits.acquire()
+        if not reachable:
+            raise StateUnavailable("store down")
+        written.append([data.decode() for _, data in batch])
+
+    async def body() -> None:
+        nonlocal reachable
+        queue = WriteBehind(write, limit=3)
+        for n in range(3):
+            await queue.add("", f"e{n}".encode())
+        await asyncio.sleep(0)  # the writer takes e0-e2 and waits for the store
+        for n in range(3, 6):
+            await queue.add("", f"e{n}".encode())
+        seventh = asyncio.create_task(queue.add("", b"e6"))
+        await asyncio.sleep(0.01)
+        assert not seventh.done()  # full and the store is slow: the request waits, nothing is lost
+        permits.release()
+        await seventh
+        for _ in range(10):
+            permits.release()
+        await queue.flush()
+        assert written == [["e0", "e1", "e2"], ["e3", "e4", "e5"], ["e6"]]
+        assert queue.dropped == 0
+        reachable = False
+        await queue.add("", b"lost")
+        await queue.flush()  # the store refuses: the batch is dropped, and the queue remembers
+        for n in range(5):
+            await queue.add("", f"late{n}".encode())  # never waits while unreachable
+        assert queue.dropped == 1 + 2  # "lost", then the two oldest beyond the limit of 3
+        reachable = True
+        await queue.flush()
+        assert written[-1] == ["late2", "late3", "late4"]
+
+    run(asyncio.wait_for(body(), 20))
