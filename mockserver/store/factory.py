@@ -140,8 +140,11 @@ def shared_for_workers(url: str | None, workers: int) -> Iterator[str | None]:
     if workers <= 1:
         yield None
         return
+    from mockserver.store.sqlite import prepare_file
+
     directory = Path(tempfile.mkdtemp(prefix="mockserver-state-"))
     try:
+        prepare_file(directory / "state.db")
         yield f"sqlite://{directory / 'state.db'}"
     finally:
         shutil.rmtree(directory, ignore_errors=True)

@@ -32,7 +32,7 @@ from mockserver.store.base import KeyView, Progress, Store, StoreOptions, step_i
 from mockserver.store.buffer import Batch, WriteBehind
 from mockserver.store.journal import JournalEntry, decode_entry, encode_entry
 
-__all__ = ["SqliteStore"]
+__all__ = ["SqliteStore", "prepare_file"]
 
 T = TypeVar("T")
 _BUSY_TIMEOUT_S = 5.0
@@ -61,17 +61,34 @@ def _locked(exc: sqlite3.OperationalError) -> bool:
     return "locked" in str(exc) or "busy" in str(exc)
 
 
+def prepare_file(path: Path) -> None:
+    """Create the tables in WAL mode (once; the parent of N workers does it before they start)."""
+    deadline = time.monotonic() + _BUSY_TIMEOUT_S
+    while True:
+        try:
+            setup = _connect(path, _BUSY_TIMEOUT_S)
+            try:
+                setup.execute("PRAGMA journal_mode=WAL")
+                setup.executescript(_SCHEMA)
+            finally:
+                setup.close()
+            return
+        except sqlite3.OperationalError as exc:  # switching to WAL may refuse while others open it
+            if not _locked(exc) or time.monotonic() > deadline:
+                raise StateUnavailable(f"cannot open state file {path}: {exc}") from None
+            time.sleep(0.02)
+        except sqlite3.Error as exc:
+            raise StateUnavailable(f"cannot open state file {path}: {exc}") from None
+
+
 class SqliteStore(Store):
     """State in one SQLite file, shared by every process that opens it."""
 
     def __init__(self, path: Path, options: StoreOptions | None = None) -> None:
         super().__init__(options or StoreOptions())
         self.path = path
+        prepare_file(path)
         try:
-            setup = _connect(path, _BUSY_TIMEOUT_S)
-            setup.execute("PRAGMA journal_mode=WAL")
-            setup.executescript(_SCHEMA)
-            setup.close()
             self._fast = _connect(path, 0.0)  # on the event loop: fails at once when locked
             self._slow = _connect(path, _BUSY_TIMEOUT_S)  # in the thread: waits for the lock
         except sqlite3.Error as exc:

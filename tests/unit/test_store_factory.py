@@ -70,6 +70,7 @@ def test_workers_get_a_private_sqlite_file_removed_afterwards() -> None:
         assert url is not None and url.startswith("sqlite:///")
         directory = Path(url.removeprefix("sqlite://")).parent
         assert stat.S_IMODE(directory.stat().st_mode) == 0o700
+        assert (directory / "state.db").is_file()  # made once, before any worker opens it
         store = from_settings(SimpleNamespace(state=url, workers=2))
         assert isinstance(store, SqliteStore)
         run(store.close())

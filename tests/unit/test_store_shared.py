@@ -25,13 +25,16 @@ from tests.unit.test_store import entry, opened, run
 
 def _helper(*args: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "tests.store_fixtures", *args], cwd=ROOT, stdout=subprocess.PIPE
+        [sys.executable, "-m", "tests.store_fixtures", *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
 
 
 def _result(process: subprocess.Popen[bytes]) -> object:
-    out, _ = process.communicate(timeout=120)
-    assert process.returncode == 0
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 0, err.decode()[-2000:]
     return json.loads(out)
 
 
