@@ -45,6 +45,7 @@ class _Session:
 
 
 _EMPTY = _Session(1)
+_NOTHING = KeyView(None, 0.0)
 
 
 class MemoryStore(Store):
@@ -87,7 +88,10 @@ class MemoryStore(Store):
 
     async def view(self, session: str, key: str) -> KeyView:
         state = self._sessions.get(session, _EMPTY)
-        return KeyView(state.pins.get(key), state.clock + state.offsets.get(key, 0.0))
+        pinned, own = state.pins.get(key), state.offsets.get(key)
+        if pinned is None and own is None and not state.clock:
+            return _NOTHING  # the common case, without building a value
+        return KeyView(pinned, state.clock + (own or 0.0))
 
     async def take_turn(
         self, session: str, key: str, scenario: str, spans: Sequence[int | None], now: float
