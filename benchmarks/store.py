@@ -5,6 +5,7 @@ seconds (default 1.0) on uvloop, one at a time (latency bound) and as 16 concurr
 first row is today's per-process state (mockserver/state.py, synchronous, no loop turn between
 calls) for comparison. Redis is
 a real `redis-server` started on a free loopback port (the row is left out when none is installed).
+A second table compares the memory store with today's state, awaited back to back (ns per call).
 """
 
 from __future__ import annotations
@@ -105,6 +106,36 @@ async def _measure(store: Store) -> dict[str, float]:
     return out
 
 
+async def _tight(store: Store, old: MockState) -> list[tuple[str, float, float]]:
+    """(operation, ns per call today, ns per call of the memory store), awaited back to back."""
+    scenario = Scenario("s", tuple(Step(polls=p, state="running") for p in SPANS))
+    entry, old_entry = _entry(JournalEntry), _entry(OldEntry)
+    assert isinstance(entry, JournalEntry) and isinstance(old_entry, OldEntry)
+    await store.pin("", "k1", "s")
+    old.pin("k1", "s")
+    n = 100_000
+    rows = []
+    for name, new_call, old_call in (
+        ("view, pinned id", lambda: store.view("", "k1"), lambda: (old.pinned("k1"), old.offset("k1"))),
+        ("view, other id", lambda: store.view("", "k2"), lambda: (old.pinned("k2"), old.offset("k2"))),
+        (
+            "take_turn",
+            lambda: store.take_turn("", "k1", "s", SPANS, 1.0),
+            lambda: take_turn(scenario, old.run("k1", "s"), 1.0),
+        ),
+        ("append", lambda: store.append("", entry), lambda: old.journal.add(old_entry)),
+    ):
+        started = time.perf_counter()
+        for _ in range(n):
+            old_call()
+        before = (time.perf_counter() - started) / n * 1e9
+        started = time.perf_counter()
+        for _ in range(n):
+            await new_call()
+        rows.append((name, before, (time.perf_counter() - started) / n * 1e9))
+    return rows
+
+
 def main() -> int:
     rows: dict[str, dict[str, float]] = {"state.py today (sync)": _baseline()}
     with tempfile.TemporaryDirectory(prefix="store-bench-") as tmp:
@@ -148,6 +179,9 @@ def main() -> int:
     for label, row in rows.items():
         cells = "".join(f"{row[name]:>16,.0f}" if name in row else f"{'-':>16}" for name in names)
         print(f"{label:<{width}}{cells}")
+    print("\nmemory store awaited back to back, no loop turn (ns per call):")
+    for name, before, after in uvloop.run(_tight(from_url(None), MockState())):
+        print(f"  {name:<16} state.py today {before:>7,.0f}   memory store {after:>7,.0f}")
     if binary is None:
         print("redis: row left out (redis-server is not installed)", file=sys.stderr)
     return 0
