@@ -3,9 +3,9 @@
 Not a test: figures for judging what sharing state costs. Each operation runs for STORE_BENCH_S
 seconds (default 1.0) on uvloop, one at a time (latency bound) and as 16 concurrent tasks; the
 first row is today's per-process state (mockserver/state.py, synchronous, no loop turn between
-calls) for comparison. Redis is
-a real `redis-server` started on a free loopback port (the row is left out when none is installed).
-A second table compares the memory store with today's state, awaited back to back (ns per call).
+calls) for comparison. Redis is a real `redis-server` started on a free loopback port (the row is
+left out when none is installed). A second table compares the memory store with today's state,
+awaited back to back (ns per call).
 """
 
 from __future__ import annotations
@@ -136,6 +136,21 @@ async def _tight(store: Store, old: MockState) -> list[tuple[str, float, float]]
     return rows
 
 
+def _wait_for_redis(port: int) -> None:
+    import redis
+
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            with redis.Redis(port=port, socket_timeout=1) as client:
+                client.ping()
+            return
+        except redis.ConnectionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def main() -> int:
     rows: dict[str, dict[str, float]] = {"state.py today (sync)": _baseline()}
     with tempfile.TemporaryDirectory(prefix="store-bench-") as tmp:
@@ -162,7 +177,7 @@ def main() -> int:
                 ],
                 stdout=subprocess.DEVNULL,
             )
-            time.sleep(0.5)
+            _wait_for_redis(port)
             urls["redis (loopback)"] = f"redis://127.0.0.1:{port}/0"
         try:
             for label, url in urls.items():
