@@ -53,6 +53,8 @@ class KeyView:
 
 def step_index(spans: Sequence[int | None], poll: int) -> int:
     """The step answering poll number `poll` (0-based); `spans` are polls per step, None = forever."""
+    if not spans:
+        raise ValueError("a scenario needs at least one step")
     seen = 0
     for index, span in enumerate(spans):
         if span is None or poll < seen + span:

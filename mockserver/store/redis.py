@@ -34,7 +34,7 @@ from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from mockserver.exceptions import StateUnavailable
-from mockserver.store.base import KeyView, Progress, Store, StoreOptions
+from mockserver.store.base import KeyView, Progress, Store, StoreOptions, step_index
 from mockserver.store.buffer import Batch, WriteBehind
 from mockserver.store.factory import redact_url
 from mockserver.store.journal import JournalEntry, decode_entry, encode_entry
@@ -159,8 +159,7 @@ class RedisStore(Store):
     async def take_turn(
         self, session: str, key: str, scenario: str, spans: Sequence[int | None], now: float
     ) -> Progress:
-        if not spans:
-            raise ValueError(f"scenario {scenario!r} has no steps")
+        step_index(spans, 0)  # refuses a scenario without steps, as every store does
         pins, clock, _, run = self._names(session)
         args: list[str | int] = [scenario, repr(now), self._ttl_ms, *(-1 if s is None else s for s in spans)]
         async with self._guard():

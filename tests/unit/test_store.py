@@ -116,6 +116,15 @@ def test_last_step_repeats_and_another_scenario_starts_over(make_store: MakeStor
     assert run(body()) == [(1, 0), (2, 1), (3, 1), (4, 1), (1, 0)]
 
 
+def test_a_scenario_without_steps_is_refused(make_store: MakeStore) -> None:
+    async def body() -> None:
+        async with opened(make_store()) as store:
+            with pytest.raises(ValueError, match="a scenario needs at least one step"):
+                await store.take_turn("", "k", "empty", (), 1.0)
+
+    run(body())
+
+
 def test_concurrent_takers_get_distinct_turns(make_store: MakeStore) -> None:
     async def body() -> list[int]:
         async with opened(make_store()) as store:
