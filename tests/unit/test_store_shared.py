@@ -19,7 +19,7 @@ from mockserver.exceptions import StateUnavailable
 from mockserver.store import StoreOptions, from_url
 from mockserver.store.buffer import Batch, WriteBehind
 from tests.conftest import ROOT, free_port
-from tests.store_fixtures import RedisServer, redis_server  # noqa: F401  (the fixture)
+from tests.store_fixtures import RedisServer, redis_binary, redis_server  # noqa: F401  (the fixture)
 from tests.unit.test_store import entry, opened, run
 
 
@@ -263,3 +263,9 @@ def test_write_behind_waits_when_full_and_drops_while_unreachable() -> None:
         assert written[-1] == ["late2", "late3", "late4"]
 
     run(asyncio.wait_for(body(), 20))
+
+
+def test_a_missing_redis_server_fails_with_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", "")
+    with pytest.raises(pytest.fail.Exception, match=r"^redis-server not found: install the Debian package"):
+        redis_binary()
