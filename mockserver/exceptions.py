@@ -3,7 +3,8 @@
     MockServerError
     ├── SpecError (ValueError)       a spec file cannot be read, resolved or served
     ├── FixtureError (ValueError)    a fixture file cannot be read or breaks its schema
-    └── ConfigError (ValueError)     a setting (flag, environment variable) is unusable
+    ├── ConfigError (ValueError)     a setting (flag, environment variable) is unusable
+    └── StateUnavailable             the shared state store cannot be reached (served as 503)
 
 Every message says what failed, the bad value, what was expected, and where
 (`specs/onedata.yaml#/paths/...`, `fixtures/etlworks/runs.yaml:14`).
@@ -14,7 +15,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
-__all__ = ["ConfigError", "FixtureError", "MockServerError", "SpecError", "did_you_mean"]
+__all__ = ["ConfigError", "FixtureError", "MockServerError", "SpecError", "StateUnavailable", "did_you_mean"]
 
 
 class MockServerError(Exception):
@@ -39,6 +40,10 @@ class FixtureError(MockServerError, ValueError):
 
 class ConfigError(MockServerError, ValueError):
     """A setting cannot be used."""
+
+
+class StateUnavailable(MockServerError):
+    """The shared state store (Redis) cannot be reached now; the next call tries again."""
 
 
 def did_you_mean(name: str, choices: Iterable[str]) -> str:

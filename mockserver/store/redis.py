@@ -1,0 +1,248 @@
+"""The Redis store: state shared by replicas on several machines, through redis-py's asyncio client.
+
+Key layout, for prefix P and session S (the default session "" is written `-`; the braces are a
+Redis Cluster hash tag, so one session's keys share a slot and a Lua script may touch them all):
+
+    P:{S}:pins      hash  id -> scenario name
+    P:{S}:clock     hash  "" -> seconds the session's clock was advanced; id -> that id's own
+    P:{S}:run:<id>  hash  scenario, polls, started, t0..tN (when each step was first answered)
+    P:{S}:journal   stream of encoded entries (credentials masked), capped at journal_size
+
+TTLs: a run expires `ttl` after its last poll; each poll and pin also renews the session's pins and
+clock; every journal append trims entries older than `ttl` (by Redis' own clock) and renews the
+stream. Poll counting is one Lua script (HINCRBY plus the step times), atomic across replicas.
+
+No pin cache: a request reads its pin and clock offset in one pipelined round trip, so a pin set
+through one replica is seen by the very next request to any other. A version key would cost the
+same round trip and pub/sub would leave a window in which a replica serves a stale pin.
+
+A lost connection raises `StateUnavailable` within the socket timeout (never a hang); the next
+call reconnects (one immediate retry on a stale pooled connection).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+
+import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import RedisError
+
+from mockserver.exceptions import StateUnavailable
+from mockserver.store.base import KeyView, Progress, Store, StoreOptions, step_index
+from mockserver.store.buffer import Batch, WriteBehind
+from mockserver.store.factory import redact_url
+from mockserver.store.journal import JournalEntry, decode_entry, encode_entry
+from mockserver.store.scripts import APPEND, TAKE_TURN
+from mockserver.store.sessions import check_session
+
+__all__ = ["RedisStore", "session_tag"]
+
+_LOG = logging.getLogger("mockserver.state")
+
+
+def session_tag(session: str) -> str:
+    """The session's part of a key: `{name}`, `{-}` for the default session (names start alphanumeric)."""
+    return "{" + check_session(session) + "}" if session else "{-}"
+
+
+def _text(value: bytes | str | None) -> str | None:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+class RedisStore(Store):
+    """State in one Redis database, shared by every replica that uses the same URL and prefix."""
+
+    def __init__(self, url: str, options: StoreOptions | None = None) -> None:
+        super().__init__(options or StoreOptions())
+        self.url = redact_url(url)
+        timeout = self.options.timeout
+        self._redis = aioredis.Redis.from_url(
+            url,
+            socket_timeout=timeout,
+            socket_connect_timeout=timeout,
+            retry=Retry(NoBackoff(), 1),
+            health_check_interval=0,
+        )
+        self._deadline = timeout * 3 + 0.5  # connect + retry + reply, never longer
+        self._ttl_ms = max(1, round(self.options.ttl * 1000))
+        self._take = self._redis.register_script(TAKE_TURN)
+        self._append = self._redis.register_script(APPEND)
+        self._keys: dict[str, tuple[str, str, str, str]] = {}
+        self._journal = WriteBehind(self._write_entries, self.options.journal_size)
+        self._down = False
+
+    def _names(self, session: str) -> tuple[str, str, str, str]:
+        """(pins, clock, journal, run prefix) keys of `session`."""
+        found = self._keys.get(session)
+        if found is None:
+            base = f"{self.options.prefix}:{session_tag(session)}:"
+            found = (base + "pins", base + "clock", base + "journal", base + "run:")
+            if len(self._keys) > 1024:
+                self._keys.clear()
+            self._keys[session] = found
+        return found
+
+    @asynccontextmanager
+    async def _guard(self) -> AsyncIterator[None]:
+        """Turn any Redis failure or overrun into StateUnavailable, logged once per outage."""
+        try:
+            async with asyncio.timeout(self._deadline):
+                yield
+        except (RedisError, OSError, TimeoutError) as exc:
+            reason = str(exc) or type(exc).__name__
+            if not self._down:
+                _LOG.warning("state store %s unavailable: %s", self.url, reason)
+            self._down = True
+            raise StateUnavailable(f"state store {self.url} unavailable: {reason}") from None
+        if self._down:
+            self._down = False
+            _LOG.warning("state store %s reachable again", self.url)
+
+    async def ping(self) -> None:
+        async with self._guard():
+            await self._redis.ping()
+
+    async def pin(self, session: str, key: str, scenario: str) -> None:
+        pins, _, _, run = self._names(session)
+        async with self._guard():
+            pipe = self._redis.pipeline(transaction=True)
+            pipe.hset(pins, key, scenario)
+            pipe.pexpire(pins, self._ttl_ms)
+            pipe.delete(run + key)
+            await pipe.execute()
+
+    async def unpin(self, session: str, key: str) -> None:
+        pins, _, _, run = self._names(session)
+        async with self._guard():
+            pipe = self._redis.pipeline(transaction=True)
+            pipe.hdel(pins, key)
+            pipe.delete(run + key)
+            await pipe.execute()
+
+    async def pinned(self, session: str, key: str) -> str | None:
+        pins = self._names(session)[0]
+        async with self._guard():
+            value = await self._redis.hget(pins, key)
+        return _text(value)
+
+    async def view(self, session: str, key: str) -> KeyView:
+        pins, clock, _, _ = self._names(session)
+        async with self._guard():
+            pipe = self._redis.pipeline(transaction=False)
+            pipe.hget(pins, key)
+            pipe.hmget(clock, ["", key])
+            pin, (whole, own) = await pipe.execute()
+        offset = float(whole or 0.0) + (float(own or 0.0) if key else 0.0)
+        return KeyView(_text(pin), offset)
+
+    async def views(self, session: str, keys: Sequence[str]) -> list[KeyView]:
+        if not keys:
+            return []
+        pins, clock, _, _ = self._names(session)
+        async with self._guard():
+            pipe = self._redis.pipeline(transaction=False)
+            pipe.hmget(pins, list(keys))
+            pipe.hmget(clock, ["", *keys])
+            pinned, (whole, *own) = await pipe.execute()
+        base = float(whole or 0.0)
+        return [
+            KeyView(_text(pin), base + (float(mine or 0.0) if key else 0.0))
+            for key, pin, mine in zip(keys, pinned, own, strict=True)
+        ]
+
+    async def take_turn(
+        self, session: str, key: str, scenario: str, spans: Sequence[int | None], now: float
+    ) -> Progress:
+        step_index(spans, 0)  # refuses a scenario without steps, as every store does
+        pins, clock, _, run = self._names(session)
+        args: list[str | int] = [scenario, repr(now), self._ttl_ms, *(-1 if s is None else s for s in spans)]
+        async with self._guard():
+            reply = await self._take(keys=[run + key, pins, clock], args=args)
+        polls, index, started, *times = (float(v) for v in reply)
+        return Progress(int(polls), int(index), started, tuple(times))
+
+    async def advance(self, session: str, seconds: float, key: str = "") -> float:
+        _, clock, _, _ = self._names(session)
+        async with self._guard():
+            pipe = self._redis.pipeline(transaction=True)
+            pipe.hincrbyfloat(clock, key, seconds)
+            pipe.pexpire(clock, self._ttl_ms)
+            pipe.hget(clock, "")
+            own, _, whole = await pipe.execute()
+        return float(own) + (float(whole or 0.0) if key else 0.0)
+
+    async def offset(self, session: str, key: str = "") -> float:
+        return (await self.view(session, key)).offset
+
+    async def append(self, session: str, entry: JournalEntry) -> None:
+        await self._journal.add(session, encode_entry(entry))
+
+    async def flush(self) -> None:
+        await self._journal.flush()
+
+    async def _write_entries(self, batch: Batch) -> None:
+        """The batch in one round trip: one script call per session's journal."""
+        by_session: dict[str, list[bytes]] = {}
+        for session, data in batch:
+            by_session.setdefault(session, []).append(data)
+        cap = max(1, self.options.journal_size)
+        async with self._guard():
+            pipe = self._redis.pipeline(transaction=False)
+            for session, entries in by_session.items():
+                await self._append(
+                    keys=[self._names(session)[2]], args=[cap, self._ttl_ms, *entries], client=pipe
+                )
+            await pipe.execute()
+
+    async def recent(self, session: str, count: int | None = None) -> list[JournalEntry]:
+        journal = self._names(session)[2]
+        size = max(1, self.options.journal_size)
+        wanted = size if count is None else min(count, size)
+        if wanted <= 0:
+            return []
+        await self._journal.flush()
+        async with self._guard():
+            rows: list[tuple[bytes, dict[bytes, bytes]]] = await self._redis.xrevrange(  # type: ignore[assignment]
+                journal, count=wanted
+            )
+        return [decode_entry(fields[b"e"]) for _, fields in reversed(rows)]
+
+    async def _runs(self, session: str) -> list[bytes]:
+        pattern = re.sub(r"([\\*?\[\]])", r"\\\1", self._names(session)[3]) + "*"
+        return [name async for name in self._redis.scan_iter(match=pattern, count=500)]
+
+    async def reset(self, session: str) -> None:
+        pins, clock, journal, _ = self._names(session)
+        self._journal.discard(session)
+        await self._journal.flush()
+        async with self._guard():
+            runs = await self._runs(session)
+            await self._redis.unlink(pins, clock, journal, *runs)
+
+    async def sizes(self, session: str) -> dict[str, int]:
+        pins, clock, journal, _ = self._names(session)
+        await self._journal.flush()
+        async with self._guard():
+            pipe = self._redis.pipeline(transaction=False)
+            pipe.xlen(journal)
+            pipe.hlen(pins)
+            pipe.hlen(clock)
+            pipe.hexists(clock, "")
+            length, pinned, offsets, whole = await pipe.execute()
+            runs = await self._runs(session)
+        return {
+            "journal": int(length),
+            "pinned": int(pinned),
+            "scenarioRuns": len(runs),
+            "clockOffsets": int(offsets) - (1 if whole else 0),
+        }
+
+    async def close(self) -> None:
+        await self._journal.flush()
+        await self._redis.aclose()
