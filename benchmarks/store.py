@@ -23,10 +23,10 @@ from pathlib import Path
 import uvloop
 
 from benchmarks.servers import free_port
-from mockserver.extensions import Scenario, Step
-from mockserver.scenarios import take_turn
-from mockserver.state import JournalEntry as OldEntry
-from mockserver.state import MockState
+from mockserver.pipeline.state import JournalEntry as OldEntry
+from mockserver.pipeline.state import MockState
+from mockserver.produce.scenarios import take_turn
+from mockserver.spec.rules import Scenario, Step
 from mockserver.store import JournalEntry, Store, StoreOptions, from_url
 
 SECONDS = float(os.environ.get("STORE_BENCH_S", "1.0"))

@@ -13,11 +13,20 @@ import abc
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
-from mockserver.polls import poll_report
 from mockserver.store.journal import JournalEntry
 
-__all__ = ["DEFAULT_SESSION", "KeyView", "Progress", "Store", "StoreOptions", "select_entries", "step_index"]
+__all__ = [
+    "DEFAULT_SESSION",
+    "KeyView",
+    "Progress",
+    "Store",
+    "StoreOptions",
+    "redact_url",
+    "select_entries",
+    "step_index",
+]
 
 DEFAULT_SESSION = ""
 
@@ -165,5 +174,17 @@ class Store(abc.ABC):
 
     async def poll_report(self, session: str) -> list[dict[str, Any]]:
         """How each client polled each execution, from the session's journal."""
+        from mockserver.server.polls import poll_report  # moves into the store when it is wired
+
         entries: list[Any] = await self.recent(session)  # polls.py types the entries of state.py
-        return poll_report(entries)
+        report: list[dict[str, Any]] = poll_report(entries)
+        return report
+
+
+def redact_url(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    parts = urlsplit(url)
+    userinfo, at, hostport = parts.netloc.rpartition("@")
+    if not at or ":" not in userinfo:
+        return url
+    return urlunsplit(parts._replace(netloc=f"{userinfo.partition(':')[0]}:***@{hostport}"))

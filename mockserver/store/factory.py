@@ -10,10 +10,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from mockserver.exceptions import ConfigError
-from mockserver.store.base import Store, StoreOptions
+from mockserver.store.base import Store, StoreOptions, redact_url
 from mockserver.store.memory import MemoryStore
 
 __all__ = ["check_state_url", "from_settings", "from_url", "redact_url", "shared_for_workers"]
@@ -21,15 +21,6 @@ __all__ = ["check_state_url", "from_settings", "from_url", "redact_url", "shared
 _EXPECTED = "expected memory, sqlite:///path/to/state.db or redis://host:port/db"
 _SCHEMES = ("memory", "sqlite", "redis", "rediss")
 _PREFIX = re.compile(r"[A-Za-z0-9][A-Za-z0-9:._-]{0,99}")
-
-
-def redact_url(url: str) -> str:
-    """The URL without its password, for messages and logs."""
-    parts = urlsplit(url)
-    userinfo, at, hostport = parts.netloc.rpartition("@")
-    if not at or ":" not in userinfo:
-        return url
-    return urlunsplit(parts._replace(netloc=f"{userinfo.partition(':')[0]}:***@{hostport}"))
 
 
 def check_state_url(url: str) -> str:

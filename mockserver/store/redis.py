@@ -34,9 +34,8 @@ from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from mockserver.exceptions import StateUnavailable
-from mockserver.store.base import KeyView, Progress, Store, StoreOptions, step_index
+from mockserver.store.base import KeyView, Progress, Store, StoreOptions, redact_url, step_index
 from mockserver.store.buffer import Batch, WriteBehind
-from mockserver.store.factory import redact_url
 from mockserver.store.journal import JournalEntry, decode_entry, encode_entry
 from mockserver.store.scripts import APPEND, TAKE_TURN
 from mockserver.store.sessions import check_session

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from mockserver.catalog import load_catalog
-from mockserver.extensions import Scenario
+from mockserver.spec.catalog import load_catalog
+from mockserver.spec.rules import Scenario
 from mockserver.store import JournalEntry, Progress, Store, StoreOptions, from_url
 from tests.conftest import SPECS
 from tests.store_fixtures import redis_server  # noqa: F401  (the fixture)
