@@ -35,6 +35,20 @@ _ECHO = {
     "propertyNames": _POINTER,
     "additionalProperties": {"anyOf": [_REQUEST_REF, {"const": "$each"}]},
 }
+_ROLLUP_RULES = {
+    "type": "array",
+    "minItems": 1,
+    "items": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["state"],
+        "properties": {
+            "state": {"type": "string"},
+            "any": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+            "all": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+        },
+    },
+}
 ERROR_KINDS = ("invalid", "unauthenticated", "forbidden", "notFound", "throttled", "internal")
 
 EXTENSION_SCHEMAS: Mapping[str, Mapping[str, Any]] = {
@@ -75,20 +89,7 @@ EXTENSION_SCHEMAS: Mapping[str, Mapping[str, Any]] = {
                                 "propertyNames": _REQUEST_REF,
                                 "additionalProperties": {"const": "$each"},
                             },
-                            "states": {
-                                "type": "array",
-                                "minItems": 1,
-                                "items": {
-                                    "type": "object",
-                                    "additionalProperties": False,
-                                    "required": ["state"],
-                                    "properties": {
-                                        "state": {"type": "string"},
-                                        "any": {"type": "array", "items": {"type": "string"}, "minItems": 1},
-                                        "all": {"type": "array", "items": {"type": "string"}, "minItems": 1},
-                                    },
-                                },
-                            },
+                            "states": _ROLLUP_RULES,
                         },
                     },
                     "filters": {
@@ -118,6 +119,12 @@ EXTENSION_SCHEMAS: Mapping[str, Mapping[str, Any]] = {
                     "flag": _POINTER,
                     "fanout": _RANGE,
                     "depth": {"type": "integer", "minimum": 1, "maximum": 6},
+                    # how children relate: one after the other, or side by side
+                    "siblings": {"enum": ["sequence", "parallel"]},
+                    # in a sequence, the next sibling starts only after one ends in these states
+                    "proceed": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+                    # a parent's state from its children's (first rule wins), as collection.rollup
+                    "rollup": _ROLLUP_RULES,
                 },
             },
             "scenarios": {

@@ -90,6 +90,13 @@ class Tree:
     flag: str
     fanout: tuple[int, int] = (1, 4)
     depth: int = 3
+    siblings: str = "parallel"
+    proceed: tuple[str, ...] = ()
+    rollup: tuple[RollupRule, ...] = ()
+
+    def state(self, states: Sequence[str]) -> str | None:
+        """A parent's state from its children's: the first `rollup` rule that holds."""
+        return next((r.state for r in self.rollup if r.holds(states)), None)
 
 
 @dataclass(frozen=True)
@@ -205,6 +212,9 @@ def mock_rules_from(
             flag=t["flag"],
             fanout=_pair(t.get("fanout"), (1, 4)),
             depth=int(t.get("depth", 3)),
+            siblings=str(t.get("siblings", "parallel")),
+            proceed=tuple(t.get("proceed") or ()),
+            rollup=_rules(t.get("rollup")),
         )
     scenarios = {
         name: Scenario(
@@ -240,10 +250,14 @@ def _rollup(raw: Mapping[str, Any] | None) -> Rollup | None:
     return Rollup(
         operation=raw["operation"],
         request=dict(raw["request"]),
-        rules=tuple(
-            RollupRule(state=r["state"], any=tuple(r.get("any") or ()), all=tuple(r.get("all") or ()))
-            for r in raw["states"]
-        ),
+        rules=_rules(raw["states"]),
+    )
+
+
+def _rules(raw: Sequence[Mapping[str, Any]] | None) -> tuple[RollupRule, ...]:
+    return tuple(
+        RollupRule(state=r["state"], any=tuple(r.get("any") or ()), all=tuple(r.get("all") or ()))
+        for r in raw or ()
     )
 
 
