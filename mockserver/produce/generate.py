@@ -142,9 +142,8 @@ class Generator:
         if kind == "object":
             return self._object(schema, rng, now)
         if kind == "array":
-            low = int(schema.get("minItems", 1))
-            high = max(low, min(int(schema.get("maxItems", low + 2)), low + 3))
             items = schema.get("items") or {}
+            low, high = _array_size(schema, items)
             return [self._value(items, rng, now, name) for _ in range(rng.randint(low, high))]
         if kind == "integer":
             return self._integer(schema, rng)
@@ -159,7 +158,7 @@ class Generator:
         required = set(schema.get("required") or ())
         out: dict[str, Any] = {}
         for prop, sub in (schema.get("properties") or {}).items():
-            if prop not in required and rng.random() < 0.15:
+            if prop not in required and "x-mock-items" not in sub and rng.random() < 0.15:
                 continue
             if sub.get("nullable") and prop not in required and rng.random() < 0.2:
                 out[prop] = None
@@ -196,6 +195,8 @@ class Generator:
             return str(getattr(self._faker, provider)())
         low = int(schema.get("minLength", 0))
         high = int(schema.get("maxLength", max(low, 64)))
+        if "pattern" in schema and _uuid_shaped(schema["pattern"]):
+            return str(uuid.UUID(int=rng.getrandbits(128), version=4))
         if "pattern" in schema:
             value = generate_from_pattern(schema["pattern"], rng)
             if low <= len(value) <= high:
@@ -218,9 +219,45 @@ class Generator:
                 if hint == "version":
                     return f"{rng.randint(1, 30)}.{rng.randint(0, 9)}"
                 if hint == "title":
-                    return str(self._faker.catch_phrase())
+                    return " ".join(self._faker.words(rng.randint(1, 3))).capitalize()
                 return str(getattr(self._faker, hint)())
         return str(self._faker.word())
+
+
+def _array_size(schema: Mapping[str, Any], items: Mapping[str, Any]) -> tuple[int, int]:
+    """How many items to make: `x-mock-items`, else none of an object that declares nothing (no
+    made-up `{}` entries), else 1-3 within the schema's bounds."""
+    if "x-mock-items" in schema:
+        low, high = schema["x-mock-items"]
+        return int(low), int(high)
+    low = int(schema.get("minItems", 0 if _opaque(items) else 1))
+    if _opaque(items):
+        return low, low
+    return low, max(low, min(int(schema.get("maxItems", low + 2)), low + 3))
+
+
+def _opaque(schema: Mapping[str, Any]) -> bool:
+    """An object schema that declares no properties (nothing realistic can be made for it)."""
+    kind = schema.get("type") or ("object" if "properties" in schema else None)
+    extra = schema.get("additionalProperties")
+    return (
+        kind == "object"
+        and not schema.get("properties")
+        and not (isinstance(extra, dict) and extra)
+        and not any(k in schema for k in ("allOf", "oneOf", "anyOf", "x-faker"))
+    )
+
+
+_SAMPLE_UUID = "0f8fad5b-d9cb-469f-a165-70867728950e"
+
+
+def _uuid_shaped(pattern: str) -> bool:
+    """Whether a pattern accepts a canonical UUID and nothing much else (hex groups 8-4-4-4-12)."""
+    try:
+        regex = re.compile(pattern)
+    except re.error:
+        return False
+    return bool(regex.search(_SAMPLE_UUID)) and not regex.search("z" + _SAMPLE_UUID[1:])
 
 
 def _merge(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:

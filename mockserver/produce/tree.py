@@ -76,8 +76,7 @@ class Trees:
             timelines = [history_timeline(lifecycle, h, times, run) for h in histories]
         else:
             timelines = [
-                None if story is None else timeline_from(lifecycle, story, ask.now)
-                for *_, story in children
+                None if story is None else timeline_from(lifecycle, story, ask.now) for *_, story in children
             ]
         return [(p, b, c, t) for (p, b, c, _), t in zip(children, timelines, strict=True)]
 
@@ -129,7 +128,9 @@ class Trees:
         return built
 
 
-def _histories(rules: Tree, lifecycle: Lifecycle, built: Built, key: str, forced: Forced) -> list[list[str | None]]:
+def _histories(
+    rules: Tree, lifecycle: Lifecycle, built: Built, key: str, forced: Forced
+) -> list[list[str | None]]:
     """Each child's state at every scenario step so far: the steps name the root's children; a
     deeper node's children roll up to the state its own parent was given."""
     count = len(built.nodes[key])

@@ -8,6 +8,7 @@
 |                    |                        | and nested states that follow (`cascade`, `*` = each item) |
 | `x-time`           | schema                 | a timestamp's unit: rfc3339, epoch-s, epoch-ms        |
 | `x-faker`          | schema                 | the Faker provider that makes a realistic value       |
+| `x-mock-items`     | array schema           | how many items the mock makes (like the vendor's)     |
 | `x-decision`       | anywhere               | a contradiction in the vendor docs and how it was decided |
 | `x-seed`           | info                   | which vendor document the spec was written from       |
 
@@ -224,6 +225,7 @@ EXTENSION_SCHEMAS: Mapping[str, Mapping[str, Any]] = {
         },
     },
     "x-time": {"enum": ["rfc3339", "epoch-s", "epoch-ms"]},
+    "x-mock-items": _RANGE,
     "x-faker": {
         "anyOf": [
             {"type": "string", "pattern": "^[a-z_][a-z0-9_]*$"},
