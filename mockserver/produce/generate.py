@@ -128,14 +128,14 @@ class Generator:
         for combinator in ("oneOf", "anyOf"):
             if combinator in schema:
                 return self._value(rng.choice(schema[combinator]), rng, now, name)
-        if "enum" in schema:
-            choices = [v for v in schema["enum"] if v is not None] or [None]
-            return rng.choice(choices)
         if "x-faker" in schema:
             hint = schema["x-faker"]
             if isinstance(hint, str):
                 return getattr(self._faker, hint)()
             return getattr(self._faker, hint["provider"])(**(hint.get("args") or {}))
+        if "enum" in schema:
+            choices = [v for v in schema["enum"] if v is not None] or [None]
+            return rng.choice(choices)
         if "x-time" in schema:
             return format_time(now - rng.uniform(0, 30 * _DAY), schema["x-time"])
         kind = schema.get("type") or ("object" if "properties" in schema else "string")
