@@ -37,7 +37,7 @@ def _dispatching(name: str, index: int) -> Any:
 
 
 # Registered once per process: each check finds the spec's facts through the case's schema.
-for _index, _name in enumerate(("ids_echoed", "list_semantics", "status_and_times")):
+for _index, _name in enumerate(("ids_echoed", "list_semantics", "status_and_times", "tree_invariants")):
     schemathesis.check(_dispatching(_name, _index))
 
 
