@@ -95,7 +95,8 @@ def children_for(rules: Tree, lifecycle: Lifecycle, state: str, count: int) -> l
         else:
             candidates.append([done] * (count - 1) + [other])
     for states in candidates:
-        if not rules.rollup or rules.state(states) == state:
-            if rules.siblings != "sequence" or scenario_children(rules, lifecycle, states, count) == states:
-                return states
+        rolled = not rules.rollup or rules.state(states) == state
+        ordered = rules.siblings != "sequence" or scenario_children(rules, lifecycle, states, count) == states
+        if rolled and ordered:
+            return states
     return [state] * count

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -84,7 +85,7 @@ def check_children(
         stopped = next((i for i, s in enumerate(states) if s not in proceed), None)
         if stopped is not None and any(s != lifecycle.initial for s in states[stopped + 1 :]):
             out.append(Breach("siblings_in_sequence", f"{states} start before the one ahead ended", True))
-        for ahead, after in zip(children, children[1:], strict=False):
+        for ahead, after in pairwise(children):
             if ahead.end is not None and after.start is not None and after.start < ahead.end:
                 out.append(Breach("siblings_in_sequence", "a step starts before the one ahead ends", True))
     if parent is not None and children:

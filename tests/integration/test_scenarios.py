@@ -306,3 +306,75 @@ def test_prefer_delay_waits(http: httpx.Client) -> None:
     started = time.monotonic()
     response = http.get("/rest/v1/executions/1", headers={**CREDENTIALS["etlworks"], "Prefer": "delay=300"})
     assert response.status_code == 200 and time.monotonic() - started >= 0.3
+
+
+# README's scenario table, replayed: parsed at test time so the table and the mock cannot drift.
+_README = Path(__file__).resolve().parents[2] / "README.md"
+_POLL = {
+    "etlworks": (lambda i: f"/rest/v1/executions/{i}", lambda b: b["status"]),
+    "codecatalyst": (lambda i: f"/v1/spaces/acme/projects/web/workflowRuns/{i}", lambda b: b["status"]),
+    "onedata": (lambda i: f"/api/v3/oneprovider/automation/execution/workflows/{i}", lambda b: b["status"]),
+    "oracle_selfservice": (
+        lambda i: f"/selfservice/v1/executions/status?id={i}&requestor=X",
+        lambda b: b["response"][0]["status"],
+    ),
+    "eightbyeight": (lambda i: f"/api/v1/accounts/acme/definitions/{i}/workflows", lambda b: b[0]["status"]),
+}
+
+
+def _sequence(text: str) -> list[str]:
+    out: list[str] = []
+    for token in (t.strip() for t in text.split(",")):
+        name, _, times = token.partition(" \N{MULTIPLICATION SIGN}")
+        word = name.split()[0] if name.split() and name.split()[0].isdigit() else name
+        out += [word] * (int(times) if times else 1)
+    return out
+
+
+def _table_rows() -> list[tuple[str, str, list[str] | None]]:
+    """(api, id, the polls it documents or None) for every id in README's scenario table."""
+    section = _README.read_text().split("## Scenarios", 1)[1].split("\n\n")
+    lines = next(p for p in section if p.startswith("| API")).splitlines()[2:]
+    rows: list[tuple[str, str, list[str] | None]] = []
+    last = ""
+    for line in lines:
+        slug, ids_cell, text = (c.strip() for c in line.strip("|").split("|"))
+        ids = []
+        for raw in ids_cell.split("`")[1::2]:
+            full = last[: len(last) - len(raw) + 1] + raw[1:] if raw.startswith("…") else raw
+            ids.append(full)
+            last = full
+        text = text.split("; status ", 1)[1] if "; status " in text else text.partition(": ")[2]
+        text = text.split(" (")[0] if text.endswith(")") else text
+        alternatives = [a.removeprefix("newest instance ") for a in text.split(" / ")] if text else []
+        first = _sequence(alternatives[0]) if alternatives and "…" not in alternatives[0] else None
+        for index, execution in enumerate(ids):
+            polls = first
+            if first is not None and index < len(alternatives) and index:
+                other = _sequence(alternatives[index])
+                polls = other if len(other) > 1 else [*first[:-1], *other]
+            rows.append((slug, execution, polls if index < max(1, len(alternatives)) else None))
+    return rows
+
+
+ROWS = _table_rows()
+
+
+def test_the_readme_table_lists_every_pinned_id() -> None:
+    assert len(ROWS) == 20 and sum(polls is not None for *_, polls in ROWS) >= 12
+
+
+@pytest.mark.parametrize(("slug", "execution", "polls"), ROWS, ids=[f"{s}:{e}" for s, e, _ in ROWS])
+def test_each_documented_scenario_is_what_a_poller_sees(
+    http: httpx.Client, slug: str, execution: str, polls: list[str] | None
+) -> None:
+    path, read = _POLL[slug]
+    expected = [*(polls or ["?"] * 3), *(polls[-1:] * 2 if polls else [])]
+    seen = []
+    for _ in expected:
+        response = http.get(path(execution), headers=CREDENTIALS[slug])
+        seen.append(read(response.json()) if response.status_code == 200 else str(response.status_code))
+    if polls is None:
+        assert all((s and not s.isdigit()) or s in ("429", "500") for s in seen), seen
+    else:
+        assert seen == expected
