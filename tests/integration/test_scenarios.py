@@ -9,8 +9,9 @@ from typing import Any
 
 import httpx
 import pytest
+import yaml
 
-from tests.conftest import CREDENTIALS, RunningServer, start_server
+from tests.conftest import CREDENTIALS, FIXTURES, RunningServer, start_server
 
 ORACLE = CREDENTIALS["oracle_selfservice"]
 
@@ -313,7 +314,7 @@ _README = Path(__file__).resolve().parents[2] / "README.md"
 _POLL = {
     "etlworks": (lambda i: f"/rest/v1/executions/{i}", lambda b: b["status"]),
     "codecatalyst": (lambda i: f"/v1/spaces/acme/projects/web/workflowRuns/{i}", lambda b: b["status"]),
-    "onedata": (lambda i: f"/api/v3/oneprovider/automation/execution/workflows/{i}", lambda b: b["status"]),
+    "onedata": (lambda i: f"/api/v3/oneprovider/automation/execution/workflows/{i}", lambda b: _lanes(b)),
     "oracle_selfservice": (
         lambda i: f"/selfservice/v1/executions/status?id={i}&requestor=X",
         lambda b: b["response"][0]["status"],
@@ -322,59 +323,67 @@ _POLL = {
 }
 
 
+def _lanes(body: Any) -> str:
+    """The workflow's status, once its lanes are shown and every lane run follows it."""
+    runs = [run["status"] for lane in body["lanes"] for run in lane["runs"]]
+    assert runs and set(runs) == {body["status"]}, body
+    return str(body["status"])
+
+
 def _sequence(text: str) -> list[str]:
+    """A table cell -> each poll's state or status (a count repeats a state; `forever`: three polls)."""
     out: list[str] = []
     for token in (t.strip() for t in text.split(",")):
+        token = token.removeprefix("newest instance ")
         name, _, times = token.partition(" \N{MULTIPLICATION SIGN}")
         word = name.split()[0] if name.split() and name.split()[0].isdigit() else name
+        if word.endswith(" forever"):
+            word, times = word.removesuffix(" forever"), "3"
         out += [word] * (int(times) if times else 1)
     return out
 
 
-def _table_rows() -> list[tuple[str, str, list[str] | None]]:
-    """(api, id, the polls it documents or None) for every id in README's scenario table."""
+def _table_rows() -> list[tuple[str, str, str, list[str]]]:
+    """(api, id, scenario, the polls it documents) for every row of README's scenario table."""
     section = _README.read_text().split("## Scenarios", 1)[1].split("\n\n")
     lines = next(p for p in section if p.startswith("| API")).splitlines()[2:]
-    rows: list[tuple[str, str, list[str] | None]] = []
+    rows = []
     last = ""
     for line in lines:
         slug, ids_cell, text = (c.strip() for c in line.strip("|").split("|"))
-        ids = []
-        for raw in ids_cell.split("`")[1::2]:
-            full = last[: len(last) - len(raw) + 1] + raw[1:] if raw.startswith("…") else raw
-            ids.append(full)
-            last = full
-        text = text.split("; status ", 1)[1] if "; status " in text else text.partition(": ")[2]
-        text = text.split(" (")[0] if text.endswith(")") else text
-        alternatives = [a.removeprefix("newest instance ") for a in text.split(" / ")] if text else []
-        first = _sequence(alternatives[0]) if alternatives and "…" not in alternatives[0] else None
-        for index, execution in enumerate(ids):
-            polls = first
-            if first is not None and index < len(alternatives) and index:
-                other = _sequence(alternatives[index])
-                polls = other if len(other) > 1 else [*first[:-1], *other]
-            rows.append((slug, execution, polls if index < max(1, len(alternatives)) else None))
+        raw = ids_cell.split("`")[1]
+        execution = (
+            last[: len(last) - len(raw) + 1] + raw[1:] if raw.startswith("\N{HORIZONTAL ELLIPSIS}") else raw
+        )
+        last = execution
+        name, _, story = text.partition(": ")
+        story = story.split("; status ", 1)[1] if "; status " in story else story
+        story = story.split(" (")[0] if story.endswith(")") else story
+        rows.append((slug, execution, name.strip("`"), _sequence(story)))
     return rows
 
 
 ROWS = _table_rows()
 
 
-def test_the_readme_table_lists_every_pinned_id() -> None:
-    assert len(ROWS) == 20 and sum(polls is not None for *_, polls in ROWS) >= 12
+def test_the_readme_table_names_every_pinned_id_and_its_scenario() -> None:
+    pinned = {
+        (slug, str(next(iter(next(iter(r["request"].values())).values()))), r["scenario"])
+        for slug in _POLL
+        for r in yaml.safe_load((FIXTURES / slug / "scenarios.yaml").read_text())
+        if "scenario" in r
+    }
+    assert {(slug, execution, name) for slug, execution, name, _ in ROWS} == pinned
 
 
-@pytest.mark.parametrize(("slug", "execution", "polls"), ROWS, ids=[f"{s}:{e}" for s, e, _ in ROWS])
+@pytest.mark.parametrize(("slug", "execution", "name", "polls"), ROWS, ids=[f"{r[0]}:{r[1]}" for r in ROWS])
 def test_each_documented_scenario_is_what_a_poller_sees(
-    http: httpx.Client, slug: str, execution: str, polls: list[str] | None
+    http: httpx.Client, slug: str, execution: str, name: str, polls: list[str]
 ) -> None:
     path, read = _POLL[slug]
-    expected = [*(polls or ["?"] * 3), *(polls[-1:] * 2 if polls else [])]
+    expected = [*polls, polls[-1], polls[-1]]  # the last step repeats
     seen = []
     for _ in expected:
         response = http.get(path(execution), headers=CREDENTIALS[slug])
         seen.append(read(response.json()) if response.status_code == 200 else str(response.status_code))
-    if polls is None:
-        assert all((s and not s.isdigit()) or s in ("429", "500") for s in seen), seen
-    else:
-        assert seen == expected
+    assert seen == expected, name
