@@ -252,6 +252,7 @@ EXTENSION_SCHEMAS: Mapping[str, Mapping[str, Any]] = {
                 "seed": {"type": "string", "minLength": 1},
                 "decision": {"type": "string", "minLength": 1},
                 "reason": {"type": "string", "minLength": 1},
+                "governs": {"type": "array", "items": {"type": "string", "pattern": "^(/.*)?$"}},
             },
         },
     },

@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 
+from mockserver.produce.lifecycle import sort_key
 from mockserver.spec.catalog import Api, Operation
 from mockserver.spec.pointers import item_schema, pointer_get
 from mockserver.spec.responses import response_schema
@@ -25,11 +26,13 @@ __all__ = ["Breach", "Node", "check_children", "check_resource", "tree_checks"]
 
 @dataclass(frozen=True)
 class Breach:
-    """One broken invariant: its rule, what was seen, and whether the rule is a spec decision."""
+    """One broken invariant: its rule, what was seen, whether the rule is a spec decision, and
+    which state (if any) the rule rests on."""
 
     rule: str
     message: str
     decided: bool
+    state: str | None = None
 
 
 @dataclass(frozen=True)
@@ -42,9 +45,13 @@ class Node:
 
 
 def _moment(value: Any, unit: str) -> float | None:
-    from mockserver.verify.checks import _timestamp  # one reader of times for every check
-
-    return _timestamp(value, unit)
+    """A time field as epoch seconds; None when unset (null, absent, or 0 where 0 means unset)."""
+    if value is None or value == 0 or isinstance(value, bool):
+        return None
+    if unit in ("epoch-s", "epoch-ms") and isinstance(value, int | float):
+        return float(value) / (1000 if unit == "epoch-ms" else 1)
+    parsed = sort_key(value) if isinstance(value, str) else None
+    return parsed if isinstance(parsed, float) else None
 
 
 def read_node(resource: Mapping[str, Any], schema: Mapping[str, Any], lifecycle: Lifecycle) -> Node:
@@ -66,9 +73,10 @@ def check_resource(node: Node, lifecycle: Lifecycle) -> list[Breach]:
     known = lifecycle.states.get(str(node.state))
     if known is not None and not known.started:
         if node.end is not None:
-            out.append(Breach("not_started_has_no_end", f"{node.state} with an end time", True))
+            out.append(Breach("not_started_has_no_end", f"{node.state} with an end time", True, known.name))
         if node.start is not None:
-            out.append(Breach("not_started_has_no_start", f"{node.state} with a start time", True))
+            message = f"{node.state} with a start time"
+            out.append(Breach("not_started_has_no_start", message, True, known.name))
     if node.start is not None and node.end is not None and node.end < node.start:
         out.append(Breach("start_before_end", f"ends {node.start - node.end:.3f}s before it starts", False))
     return out
@@ -101,23 +109,63 @@ def check_children(
     return out
 
 
-Fail = Callable[[str, Operation, str, Any, Any], None]
+def _schema_pointer(document: Any, op: Operation, status: int, inner: str) -> str:
+    """The spec pointer of the schema at `inner` (a JSON pointer into the body) of `op`'s answer,
+    following local `$ref`s (where an `x-decision` can name it in `governs`)."""
+    pointer = f"{op.pointer}/responses/{status}/content/application~1json/schema"
+    pointer, node = _deref(document, pointer)
+    for token in inner.split("/")[1:]:
+        kind = "items" if isinstance(node, Mapping) and node.get("type") == "array" else f"properties/{token}"
+        pointer, node = _deref(document, f"{pointer}/{kind}")
+    return pointer
 
 
-def tree_checks(api: Api, fail: Fail, decided: Callable[[Breach], None] | None = None) -> list[Any]:
-    """Schemathesis checks: each answered tree node, and each child with children fetched once."""
+def _deref(document: Any, pointer: str) -> tuple[str, Any]:
+    node = _resolve(document, pointer)
+    for _ in range(20):
+        ref = node.get("$ref") if isinstance(node, Mapping) else None
+        if not isinstance(ref, str) or not ref.startswith("#"):
+            break
+        pointer, node = ref[1:], _resolve(document, ref[1:])
+    return pointer, node
 
-    def report(op: Operation, breach: Breach) -> None:
-        if breach.decided and decided is not None:
-            decided(breach)
-            return
+
+def _resolve(document: Any, pointer: str) -> Any:
+    node = document
+    for token in pointer.split("/")[1:]:
+        token = token.replace("~1", "/").replace("~0", "~")
+        node = node.get(token) if isinstance(node, Mapping) else None
+    return node
+
+
+def tree_checks(api: Api, violation: Callable[..., Exception]) -> list[Any]:
+    """Schemathesis checks: each answered tree node, and each child with children fetched once.
+
+    A breach raises `violation(check=, operation=, title=, expected=, got=)` (verify's
+    `ContractViolation`) carrying `grounds`, the spec nodes the rule rests on (the operation's
+    `x-mock.tree`, the lifecycle state): an `x-decision` governing one makes it drift. Its title
+    says so for a rule the spec decided."""
+
+    def report(op: Operation, status: int, rules: Tree, breach: Breach) -> None:
         title = f"{breach.rule}: {breach.message}" + (" (spec decision: drift)" if breach.decided else "")
-        fail(breach.rule, op, title, "the tree tells one story", breach.message)
+        grounds = [f"{op.pointer}/x-mock/tree"]
+        if breach.state is not None:
+            items = _schema_pointer(api.document, op, status, f"{rules.children}/0")
+            state = breach.state.replace("~", "~0").replace("/", "~1")
+            grounds.append(f"{items}/x-mock-lifecycle/states/{state}")
+        found = violation(
+            check=breach.rule,
+            operation=op.id,
+            title=title,
+            expected="the tree tells one story",
+            got=breach.message,
+        )
+        found.grounds = tuple(grounds)  # type: ignore[attr-defined]
+        raise found
 
     def tree_invariants(ctx: Any, response: Any, case: Any) -> bool | None:
-        from mockserver.verify.checks import operation_for
-
-        op = operation_for(api, case)
+        wanted = case.operation.definition.raw.get("operationId")
+        op = next((o for o in api.operations if o.id == wanted), None)
         if op is None or op.rules.tree is None or not 200 <= response.status_code < 300:
             return None
         rules = op.rules.tree
@@ -130,7 +178,7 @@ def tree_checks(api: Api, fail: Fail, decided: Callable[[Breach], None] | None =
         children = [c for c in pointer_get(body, rules.children) or [] if isinstance(c, dict)]
         nodes = [read_node(c, schema, lifecycle) for c in children]
         for breach in check_children(rules, lifecycle, nodes, None):
-            report(op, breach)
+            report(op, response.status_code, rules, breach)
         url = str(getattr(getattr(response, "request", None), "url", "") or "")
         name = rules.param.partition(".")[2]
         for child, node in zip(children, nodes, strict=True):
@@ -143,7 +191,7 @@ def tree_checks(api: Api, fail: Fail, decided: Callable[[Breach], None] | None =
                         read_node(c, schema, lifecycle) for c in pointer_get(below, rules.children) or []
                     ]
                     for breach in check_children(rules, lifecycle, grand, node):
-                        report(op, breach)
+                        report(op, response.status_code, rules, breach)
                 break  # one level down per answer keeps verify's request count small
         return True
 

@@ -110,3 +110,22 @@ def test_the_verify_check_reports_a_queued_step_with_times_as_drift() -> None:
     with pytest.raises(ContractViolation) as caught:
         check(None, response(body), case)
     assert caught.value.check_name == "not_started_has_no_end" and "drift" in str(caught.value.title)
+    grounds = caught.value.grounds  # type: ignore[attr-defined]
+    assert grounds == (
+        "/paths/~1executions~1{id}~1status~1details/get/x-mock/tree",
+        "/components/schemas/SubStep/x-mock-lifecycle/states/Queued",
+    )
+    governed = {
+        pointer
+        for node in _decisions(api("oracle_selfservice").document)
+        for pointer in node.get("governs", [])
+    }
+    assert set(grounds) <= governed, "a spec decision governs each ground: drift, not a failure"
+
+
+def _decisions(node: Any) -> list[Any]:
+    if isinstance(node, dict):
+        return [*node.get("x-decision", []), *(d for v in node.values() for d in _decisions(v))]
+    if isinstance(node, list):
+        return [d for v in node for d in _decisions(v)]
+    return []
