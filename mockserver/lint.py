@@ -408,7 +408,7 @@ def _check_lifecycles(file: str, pointer: str, schema: Mapping[str, Any]) -> lis
                                     f"state {state.name!r} moves to undeclared {target!r}",
                                 )
                             )
-            for names in lifecycle.when.values():
+            for names in (*lifecycle.when.values(), *lifecycle.shows.values()):
                 for name in names:
                     if name not in lifecycle.states:
                         out.append(
@@ -426,7 +426,7 @@ def _check_lifecycles(file: str, pointer: str, schema: Mapping[str, Any]) -> lis
                 lifecycle.updated,
                 lifecycle.duration,
             )
-            for time_field in (*time_fields, *lifecycle.terminal_only, *lifecycle.when):
+            for time_field in (*time_fields, *lifecycle.terminal_only, *lifecycle.when, *lifecycle.shows):
                 if time_field and _subschema(node, time_field) is None:
                     out.append(
                         Finding(

@@ -145,7 +145,8 @@ def apply_timeline(
     for pattern, states in lifecycle.cascade.items():
         if timeline.state in states:
             _set_each(body, pattern.split("/")[1:], states[timeline.state])
-    hidden = [p for p, states in lifecycle.when.items() if timeline.state not in states]
+    shown = {**lifecycle.when, **lifecycle.shows}
+    hidden = [p for p, states in shown.items() if timeline.state not in states]
     if not terminal:
         hidden += lifecycle.terminal_only
     for pointer in hidden:

@@ -217,6 +217,12 @@ EXTENSION_SCHEMAS: Mapping[str, Mapping[str, Any]] = {
                 },
             },
             "startedAgo": _RANGE,
+            # like `when`, but the mock's choice only: what it shows, not what verify expects
+            "shows": {
+                "type": "object",
+                "propertyNames": _POINTER,
+                "additionalProperties": {"type": "array", "items": {"type": "string"}},
+            },
             "cascade": {
                 "type": "object",
                 "propertyNames": {"type": "string", "pattern": r"^(/[^/]*)+$"},

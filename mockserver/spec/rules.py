@@ -170,6 +170,7 @@ class Lifecycle:
     terminal_only: tuple[str, ...] = ()
     when: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
     cascade: Mapping[str, Mapping[str, str]] = dataclasses.field(default_factory=dict)
+    shows: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
     started_ago: tuple[float, float] = (0.0, 600.0)
 
     @property
@@ -286,5 +287,6 @@ def lifecycle_from(raw: Mapping[str, Any]) -> Lifecycle:
         terminal_only=tuple(raw.get("terminalOnly") or ()),
         when={k: tuple(v) for k, v in (raw.get("when") or {}).items()},
         cascade={k: dict(v) for k, v in (raw.get("cascade") or {}).items()},
+        shows={k: tuple(v) for k, v in (raw.get("shows") or {}).items()},
         started_ago=(float(ago[0]), float(ago[1])),
     )

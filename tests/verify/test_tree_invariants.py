@@ -13,7 +13,7 @@ from mockserver.spec.pointers import item_schema
 from mockserver.spec.responses import response_schema
 from mockserver.spec.rules import lifecycle_from
 from mockserver.verify.checks import ContractViolation, semantic_checks
-from mockserver.verify.invariants import check_children, read_node
+from mockserver.verify.invariants import check_children, read_node, tree_checks
 from tests.unit.parts import api, op, wire
 
 DETAILS = ("oracle_selfservice", "getWorkflowStatusDetails")
@@ -93,22 +93,43 @@ def test_each_broken_fake_is_caught_by_its_rule(name: str) -> None:
     assert expected in _rules(parent, children)
 
 
-def test_the_verify_check_reports_a_queued_step_with_times_as_drift() -> None:
-    parts = wire()
-    request = parts.request(*DETAILS, path={"id": "9-SUCCEEDS"}, query={"stepId": "0", "requestor": "X"})
-    body = parts.chooser.choose(request).reply.body  # type: ignore[union-attr]
-    check = next(c for c in semantic_checks(api("oracle_selfservice")) if c.__name__ == "tree_invariants")
-    case = SimpleNamespace(
-        operation=SimpleNamespace(definition=SimpleNamespace(raw={"operationId": DETAILS[1]}))
+class _KeepsDrift(ContractViolation):
+    """A verify that keeps drift aside: its violations take the spec nodes they rest on."""
+
+    def __init__(self, *, grounds: tuple[str, ...] = (), **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.grounds = grounds
+
+
+def _check(violation: Any) -> Any:
+    return next(
+        c for c in tree_checks(api("oracle_selfservice"), violation) if c.__name__ == "tree_invariants"
     )
 
-    def response(value: Any) -> Any:
-        return SimpleNamespace(status_code=200, json=lambda: value, request=None)
 
-    assert check(None, response(body), case) is True
+def _body() -> Any:
+    parts = wire()
+    request = parts.request(*DETAILS, path={"id": "9-SUCCEEDS"}, query={"stepId": "0", "requestor": "X"})
+    return parts.chooser.choose(request).reply.body  # type: ignore[union-attr]
+
+
+CASE = SimpleNamespace(operation=SimpleNamespace(definition=SimpleNamespace(raw={"operationId": DETAILS[1]})))
+
+
+def _response(value: Any) -> Any:
+    return SimpleNamespace(status_code=200, json=lambda: value, request=None)
+
+
+def test_verify_registers_the_tree_check() -> None:
+    assert "tree_invariants" in [c.__name__ for c in semantic_checks(api("oracle_selfservice"))]
+
+
+def test_a_queued_step_with_times_is_drift_on_the_nodes_a_decision_governs() -> None:
+    body = _body()
+    assert _check(_KeepsDrift)(None, _response(body), CASE) is True
     body["subSteps"][-1].update(status="Queued", endTime="2030-01-01T00:00:00.000Z")
     with pytest.raises(ContractViolation) as caught:
-        check(None, response(body), case)
+        _check(_KeepsDrift)(None, _response(body), CASE)
     assert caught.value.check_name == "not_started_has_no_end" and "drift" in str(caught.value.title)
     grounds = caught.value.grounds  # type: ignore[attr-defined]
     assert grounds == (
@@ -121,6 +142,18 @@ def test_the_verify_check_reports_a_queued_step_with_times_as_drift() -> None:
         for pointer in node.get("governs", [])
     }
     assert set(grounds) <= governed, "a spec decision governs each ground: drift, not a failure"
+    # A verify with no place for drift never fails a server for it (the seed's own sample has it).
+    assert _check(ContractViolation)(None, _response(body), CASE) is True
+
+
+def test_an_end_before_its_start_is_a_failure_either_way() -> None:
+    body = _body()
+    started = next(s for s in body["subSteps"] if s["startTime"])
+    started["endTime"] = "2000-01-01T00:00:00.000Z"
+    for violation in (ContractViolation, _KeepsDrift):
+        with pytest.raises(ContractViolation) as caught:
+            _check(violation)(None, _response(body), CASE)
+        assert caught.value.check_name == "start_before_end" and "drift" not in str(caught.value.title)
 
 
 def _decisions(node: Any) -> list[Any]:
