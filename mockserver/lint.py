@@ -146,6 +146,8 @@ def _check_extensions(file: str, document: Mapping[str, Any]) -> list[Finding]:
                 out.append(Finding(file, where + at, "extension-valid", _one_line(error.message)))
             if key == "x-faker" and not out:
                 out += _check_faker(file, where, value, holder)
+            if key == "x-mock-variants" and not out:
+                out += _check_variants(file, where, value, holder)
         elif key.startswith(("x-mock", "x-time", "x-faker", "x-decision", "x-seed")):
             hint = difflib.get_close_matches(key, _OURS, n=1)
             suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
@@ -172,6 +174,25 @@ def _check_faker(file: str, where: str, value: Any, holder: Mapping[str, Any]) -
         Finding(file, where, "extension-refs", f"{provider} makes {made!r}, which the schema rejects: {e}")
         for e in _schema_errors(schema, made)
     ][:1]
+
+
+def _check_variants(file: str, where: str, value: Any, holder: Mapping[str, Any]) -> list[Finding]:
+    """Each `x-mock-variants` entry sets declared properties to values their schemas allow."""
+    out = []
+    properties = holder.get("properties") or {}
+    for index, variant in enumerate(value):
+        for name, given in variant.items():
+            at = f"{where}/{index}/{pointer_escape(name)}"
+            if name not in properties:
+                hint = difflib.get_close_matches(name, list(properties), n=1)
+                message = f"{name!r} is not a property" + (f"; did you mean {hint[0]!r}?" if hint else "")
+                out.append(Finding(file, at, "extension-refs", message))
+            elif "$ref" not in properties[name]:
+                sub = {k: v for k, v in properties[name].items() if k not in ("x-faker", "example")}
+                out += [
+                    Finding(file, at, "extension-refs", f"{given!r}: {e}") for e in _schema_errors(sub, given)
+                ]
+    return out
 
 
 def _operations(resolved: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any]]]:

@@ -157,8 +157,9 @@ class Generator:
     def _object(self, schema: Mapping[str, Any], rng: random.Random, now: float) -> dict[str, Any]:
         required = set(schema.get("required") or ())
         out: dict[str, Any] = {}
+        omit = float(schema.get("x-mock-optional", 0.15))
         for prop, sub in (schema.get("properties") or {}).items():
-            if prop not in required and "x-mock-items" not in sub and rng.random() < 0.15:
+            if prop not in required and "x-mock-items" not in sub and rng.random() < omit:
                 continue
             if sub.get("nullable") and prop not in required and rng.random() < 0.2:
                 out[prop] = None
@@ -169,6 +170,8 @@ class Generator:
             for _ in range(rng.randint(1, 2)):
                 key = self._value(extra if extra.get("type") == "string" else {}, rng, now, "id")
                 out[str(key)] = self._value(extra, rng, now, "id")
+        if variants := schema.get("x-mock-variants"):
+            out.update(rng.choice(variants))
         return out
 
     def _integer(self, schema: Mapping[str, Any], rng: random.Random) -> int:

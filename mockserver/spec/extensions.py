@@ -9,6 +9,8 @@
 | `x-time`           | schema                 | a timestamp's unit: rfc3339, epoch-s, epoch-ms        |
 | `x-faker`          | schema                 | the Faker provider that makes a realistic value       |
 | `x-mock-items`     | array schema           | how many items the mock makes (like the vendor's)     |
+| `x-mock-optional`  | object schema          | the chance an optional property is left out (0.15)    |
+| `x-mock-variants`  | object schema          | sets of field values that go together; one per value  |
 | `x-decision`       | anywhere               | a contradiction in the vendor docs and how it was decided |
 | `x-seed`           | info                   | which vendor document the spec was written from       |
 
@@ -232,6 +234,8 @@ EXTENSION_SCHEMAS: Mapping[str, Mapping[str, Any]] = {
     },
     "x-time": {"enum": ["rfc3339", "epoch-s", "epoch-ms"]},
     "x-mock-items": _RANGE,
+    "x-mock-optional": {"type": "number", "minimum": 0, "maximum": 1},
+    "x-mock-variants": {"type": "array", "minItems": 1, "items": {"type": "object", "minProperties": 1}},
     "x-faker": {
         "anyOf": [
             {"type": "string", "pattern": "^[a-z_][a-z0-9_]*$"},

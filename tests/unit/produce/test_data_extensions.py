@@ -51,3 +51,15 @@ def test_tree_siblings_must_be_sequence_or_parallel(tmp_path: Path) -> None:
 def test_item_counts_are_a_pair(tmp_path: Path) -> None:
     found = _lint(tmp_path, "onedata", "x-mock-items: [1, 3]", "x-mock-items: [1]")
     assert found and "extension-valid" in found[0]
+
+
+def test_a_variant_naming_no_property_or_a_value_its_schema_rejects_is_reported(tmp_path: Path) -> None:
+    typo = _lint(
+        tmp_path,
+        "etlworks",
+        "startedBy: scheduler, messageId: null}",
+        "startedBi: scheduler, messageId: null}",
+    )
+    assert len(typo) == 1 and "'startedBi' is not a property; did you mean 'startedBy'?" in typo[0]
+    wrong = _lint(tmp_path, "etlworks", "{triggerType: flow.execution.scheduler,", "{triggerType: cron,")
+    assert len(wrong) == 1 and "'cron'" in wrong[0] and "x-mock-variants/0/triggerType" in wrong[0]

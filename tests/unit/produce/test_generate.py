@@ -105,3 +105,23 @@ def test_x_faker_chooses_the_provider_and_its_args() -> None:
         "x-faker": {"provider": "random_element", "args": {"elements": ["RFC Submission"]}},
     }
     assert Generator().generate(schema, random.Random(1), now=0.0) == "RFC Submission"
+
+
+def test_variants_set_fields_that_go_together_and_optional_sets_the_omit_chance() -> None:
+    schema = {
+        "type": "object",
+        "x-mock-optional": 0,
+        "x-mock-variants": [{"kind": "scheduled", "event": "nightly"}, {"kind": "manual", "event": None}],
+        "properties": {
+            "kind": {"type": "string"},
+            "event": {"type": "string", "nullable": True},
+            "note": {"type": "string"},
+        },
+    }
+    seen = set()
+    for seed in range(30):
+        body = Generator().generate(schema, random.Random(seed), now=0.0)
+        assert (body["kind"], body["event"]) in {("scheduled", "nightly"), ("manual", None)}
+        assert "note" in body
+        seen.add(body["kind"])
+    assert seen == {"scheduled", "manual"}
