@@ -137,3 +137,49 @@ def test_every_lifecycle_resource_keeps_its_times_across_polls(
             seen[index] = node
             for lane in resource.get("lanes", []) if slug == "onedata" else []:
                 assert [r["status"] for r in lane["runs"]] == [resource["status"]]
+
+
+PINNED = (
+    [("etlworks", "getFlowStatus", {"path": {"flowId": str(n)}}, "") for n in (9001, 9002, 9003, 9005)]
+    + [
+        (
+            "codecatalyst",
+            "getWorkflowRun",
+            {
+                "path": {
+                    "spaceName": "acme",
+                    "projectName": "web",
+                    "id": f"00000000-0000-4000-8000-00000000000{n}",
+                }
+            },
+            "",
+        )
+        for n in (1, 2, 3, 4)
+    ]
+    + [
+        ("onedata", "getWorkflowExecutionDetails", {"path": {"wid": w}}, "")
+        for w in ("scenario-succeeds", "scenario-fails", "scenario-flaps")
+    ]
+)
+
+
+@settings(max_examples=15, deadline=None)
+@given(which=st.sampled_from(PINNED), seed=SEEDS, gaps=st.lists(st.floats(0, 120), min_size=6, max_size=6))
+def test_every_pinned_scenario_keeps_its_times_across_polls(which: Any, seed: int, gaps: list[float]) -> None:
+    slug, operation, values, _ = which
+    schema = response_schema(op(slug, operation), "200") or {}
+    lifecycle = lifecycle_from(schema["x-mock-lifecycle"])
+    parts = wire(seed=seed)
+    before: Node | None = None
+    for gap in gaps:
+        parts.clock.advance(gap)
+        choice = parts.chooser.choose(parts.request(slug, operation, **values))
+        assert choice.reply is not None
+        if choice.reply.status != 200:
+            continue
+        node = read_node(choice.reply.body, schema, lifecycle)
+        assert check_resource(node, lifecycle) == []
+        if before is not None:
+            assert before.start is None or node.start == before.start, "a start time never moves"
+            assert before.end is None or node.end == before.end, "an end time appears once and stays"
+        before = node
