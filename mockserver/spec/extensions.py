@@ -225,6 +225,18 @@ EXTENSION_SCHEMAS: Mapping[str, Mapping[str, Any]] = {
                 "propertyNames": _POINTER,
                 "additionalProperties": {"type": "array", "items": {"type": "string"}},
             },
+            # the cascade's items run one after the other (lanes of a workflow), not side by side
+            "cascadeOrder": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["items", "proceed", "waiting", "every"],
+                "properties": {
+                    "items": _POINTER,
+                    "proceed": {"type": "string"},
+                    "waiting": {"type": "string"},
+                    "every": {"type": "number", "exclusiveMinimum": 0},
+                },
+            },
             "cascade": {
                 "type": "object",
                 "propertyNames": {"type": "string", "pattern": r"^(/[^/]*)+$"},

@@ -12,6 +12,7 @@ __all__ = [
     "Filter",
     "Lifecycle",
     "MockRules",
+    "Order",
     "Rollup",
     "RollupRule",
     "Scenario",
@@ -49,11 +50,8 @@ class RollupRule:
 
 @dataclass(frozen=True)
 class Rollup:
-    """A listed item's state is derived from what another operation shows of the same id.
-
-    `request` maps that operation's parameters to `$each` (the listed id); the detail's states are
-    those of its tree root's children, or its own lifecycle state; the first rule that holds wins.
-    """
+    """A listed item's state from another operation's view of the same id (`request`: its parameters
+    <- `$each`): the states of that view's tree root children, or its own; the first rule wins."""
 
     operation: str
     request: Mapping[str, str]
@@ -95,7 +93,6 @@ class Tree:
     rollup: tuple[RollupRule, ...] = ()
 
     def state(self, states: Sequence[str]) -> str | None:
-        """A parent's state from its children's: the first `rollup` rule that holds."""
         return next((r.state for r in self.rollup if r.holds(states)), None)
 
 
@@ -156,6 +153,16 @@ class State:
 
 
 @dataclass(frozen=True)
+class Order:
+    """`cascadeOrder`: items run one at a time, `every` seconds; `proceed` before, `waiting` after."""
+
+    items: str
+    proceed: str
+    waiting: str
+    every: float
+
+
+@dataclass(frozen=True)
 class Lifecycle:
     """What `x-mock-lifecycle` says: the states of a resource and the fields that follow them."""
 
@@ -171,6 +178,7 @@ class Lifecycle:
     when: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
     cascade: Mapping[str, Mapping[str, str]] = dataclasses.field(default_factory=dict)
     shows: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+    order: Order | None = None
     started_ago: tuple[float, float] = (0.0, 600.0)
 
     @property
@@ -246,13 +254,7 @@ def mock_rules_from(
 
 
 def _rollup(raw: Mapping[str, Any] | None) -> Rollup | None:
-    if not raw:
-        return None
-    return Rollup(
-        operation=raw["operation"],
-        request=dict(raw["request"]),
-        rules=_rules(raw["states"]),
-    )
+    return Rollup(raw["operation"], dict(raw["request"]), _rules(raw["states"])) if raw else None
 
 
 def _rules(raw: Sequence[Mapping[str, Any]] | None) -> tuple[RollupRule, ...]:
@@ -288,5 +290,6 @@ def lifecycle_from(raw: Mapping[str, Any]) -> Lifecycle:
         when={k: tuple(v) for k, v in (raw.get("when") or {}).items()},
         cascade={k: dict(v) for k, v in (raw.get("cascade") or {}).items()},
         shows={k: tuple(v) for k, v in (raw.get("shows") or {}).items()},
+        order=Order(**{**o, "every": float(o["every"])}) if (o := raw.get("cascadeOrder")) else None,
         started_ago=(float(ago[0]), float(ago[1])),
     )

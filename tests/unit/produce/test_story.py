@@ -76,3 +76,21 @@ def test_children_for_roll_up_to_the_state_their_parent_shows() -> None:
             assert tree.state(children) == state, (tree.siblings, state, children)
     assert children_for(SEQUENCE, LIFECYCLE, "Running", 3) == ["Running", "Queued", "Queued"]
     assert children_for(SEQUENCE, LIFECYCLE, "Failed", 0) == []
+
+
+def test_ordered_cascade_runs_one_item_at_a_time() -> None:
+    from mockserver.produce.lifecycle import Timeline, running_item
+    from mockserver.spec.rules import Order
+
+    order = Order(items="/lanes", proceed="finished", waiting="scheduled", every=60.0)
+    active = Timeline("active", 0.0, 100.0, None, 100.0)
+    assert [running_item(order, 3, "active", active, now) for now in (100.0, 170.0, 230.0, 900.0)] == [
+        0,
+        1,
+        2,
+        2,
+    ]
+    failed = Timeline("failed", 0.0, 100.0, 170.0, 170.0)
+    assert running_item(order, 3, "failed", failed, 900.0) == 1
+    assert running_item(order, 3, "finished", failed, 900.0) == 3
+    assert running_item(order, 3, "scheduled", Timeline("scheduled", 0.0, None, None, 0.0), 900.0) == -1
