@@ -5,7 +5,9 @@
 | `x-mock`           | operation              | key, echo, collection, tree, errors, scenarios        |
 | `x-mock-error`     | response               | the body (and headers) of the API's native error      |
 | `x-mock-lifecycle` | schema                 | states over time, the time fields that follow them, |
-|                    |                        | and nested states that follow (`cascade`, `*` = each item) |
+|                    |                        | and nested states that follow (`cascade`, `*` = each item; |
+|                    |                        | `cascadeOrder`: one item at a time); `shows`: mock-only |
+| `x-mock.tree`      | operation              | `siblings`, `proceed`, `rollup`: one story per tree   |
 | `x-time`           | schema                 | a timestamp's unit: rfc3339, epoch-s, epoch-ms        |
 | `x-faker`          | schema                 | the Faker provider that makes a realistic value       |
 | `x-mock-items`     | array schema           | how many items the mock makes (like the vendor's)     |
