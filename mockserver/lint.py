@@ -318,6 +318,12 @@ def _check_refs(file: str, path: Path) -> list[Finding]:
         if rules.collection is not None and rules.collection.rollup is not None:
             out += _check_rollup(file, api, op, rules.collection.rollup, schema)
         if rules.tree is not None:
+            children = _subschema(schema, rules.tree.children)
+            items = (children or {}).get("items") or {}
+            for pointer in rules.tree.unique:
+                if _subschema(items, pointer) is None:
+                    message = f"tree unique field {pointer} is not a property of the children"
+                    out.append(Finding(file, f"{op.pointer}/x-mock/tree", "extension-refs", message))
             states = _states_in(schema)
             for state in {
                 *rules.tree.proceed,

@@ -18,7 +18,7 @@ from mockserver.produce.story import (
     released_after,
     scenario_children,
 )
-from mockserver.spec.pointers import item_schema, pointer_get, pointer_set
+from mockserver.spec.pointers import item_schema, pointer_get, pointer_set, subschema
 from mockserver.spec.rules import Lifecycle, Tree
 from mockserver.spec.values import request_value
 
@@ -108,6 +108,16 @@ class Trees:
                     child_id = generator.generate(id_schema, rng, now=origin)
                 used.add(child_id)
                 has_children = depth < rules.depth and rng.random() < 0.5
+                for pointer in rules.unique:  # a few tries: a small choice may run out of values
+                    taken = [pointer_get(b, pointer) for _, b, *_ in children]
+                    for _ in range(8):
+                        if pointer_get(base, pointer) not in taken:
+                            break
+                        pointer_set(
+                            base,
+                            pointer,
+                            generator.generate(subschema(child_schema, pointer), rng, now=origin),
+                        )
                 pointer_set(base, rules.id, child_id)
                 pointer_set(base, rules.flag, has_children)
                 built.parents[repr(child_id)] = (repr(node_id), index)

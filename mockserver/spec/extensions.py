@@ -130,6 +130,8 @@ EXTENSION_SCHEMAS: Mapping[str, Mapping[str, Any]] = {
                     "proceed": {"type": "array", "items": {"type": "string"}, "minItems": 1},
                     # a parent's state from its children's (first rule wins), as collection.rollup
                     "rollup": _ROLLUP_RULES,
+                    # fields no two siblings share (a milestone name appears once per level)
+                    "unique": {"type": "array", "items": _POINTER},
                 },
             },
             "scenarios": {

@@ -91,6 +91,7 @@ class Tree:
     siblings: str = "parallel"
     proceed: tuple[str, ...] = ()
     rollup: tuple[RollupRule, ...] = ()
+    unique: tuple[str, ...] = ()
 
     def state(self, states: Sequence[str]) -> str | None:
         return next((r.state for r in self.rollup if r.holds(states)), None)
@@ -224,6 +225,7 @@ def mock_rules_from(
             siblings=str(t.get("siblings", "parallel")),
             proceed=tuple(t.get("proceed") or ()),
             rollup=_rules(t.get("rollup")),
+            unique=tuple(t.get("unique") or ()),
         )
     scenarios = {
         name: Scenario(

@@ -329,7 +329,7 @@ def test_etlworks_every_status_branch_is_reached_with_a_pinned_clock(pinned: htt
             else:
                 assert body["ended"] >= body["started"] and body["duration"].endswith("sec")
             assert body.get("code") is None or body["status"] == "error"
-            assert "exception" not in body or body["status"] == "error"
+            assert ("exception" in body) == (body["status"] == "error")
             assert body.get("warnings") is None or body["status"] == "warning"
             assert body["fileName"] is None and body["parentAuditId"] is None
             assert body.get("metrics") in (None, []) and body.get("fileMetrics") in (None, [])

@@ -43,6 +43,11 @@ def test_a_tree_state_that_is_no_lifecycle_state_is_named(tmp_path: Path) -> Non
     )
 
 
+def test_a_unique_tree_field_must_be_a_property_of_the_children(tmp_path: Path) -> None:
+    found = _lint(tmp_path, "oracle_selfservice", "unique: [/name]", "unique: [/title]")
+    assert len(found) == 1 and "tree unique field /title is not a property" in found[0]
+
+
 def test_tree_siblings_must_be_sequence_or_parallel(tmp_path: Path) -> None:
     found = _lint(tmp_path, "oracle_selfservice", "siblings: sequence", "siblings: serial")
     assert found and "extension-valid" in found[0] and "siblings" in found[0]
