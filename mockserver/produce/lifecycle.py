@@ -178,8 +178,10 @@ def running_item(order: Order, count: int, nested: str, timeline: Timeline, now:
     """Which of `count` items is in `nested` (before it: `proceed`, after it: `waiting`)."""
     if nested == order.proceed:
         return count
-    if nested == order.waiting or timeline.started is None:
-        return -1 if nested == order.waiting else 0
+    if nested == order.waiting:
+        return -1
+    if timeline.started is None:
+        return 0
     until = timeline.ended if timeline.ended is not None else now if now is not None else timeline.started
     return max(0, min(count - 1, int((until - timeline.started) // order.every)))
 
