@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from faker import Faker
 from jsonschema import Draft202012Validator
 from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import OpenAPIV30SpecValidator
@@ -138,7 +139,7 @@ def check_spec(path: Path) -> list[Finding]:
 
 def _check_extensions(file: str, document: Mapping[str, Any]) -> list[Finding]:
     out = []
-    for pointer, key, value, _ in _walk(document):
+    for pointer, key, value, holder in _walk(document):
         if not key.startswith("x-"):
             continue
         where = f"{pointer}/{pointer_escape(key)}"
@@ -146,6 +147,10 @@ def _check_extensions(file: str, document: Mapping[str, Any]) -> list[Finding]:
             for error in Draft202012Validator(EXTENSION_SCHEMAS[key]).iter_errors(value):
                 at = "".join(f"/{p}" for p in error.absolute_path)
                 out.append(Finding(file, where + at, "extension-valid", _one_line(error.message)))
+            if key == "x-faker" and not out:
+                out += _check_faker(file, where, value, holder)
+            if key == "x-mock-variants" and not out:
+                out += _check_variants(file, where, value, holder)
         elif key.startswith(("x-mock", "x-time", "x-faker", "x-decision", "x-seed")):
             hint = difflib.get_close_matches(key, _OURS, n=1)
             suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
@@ -174,6 +179,46 @@ def _check_decisions(file: str, document: Mapping[str, Any]) -> list[Finding]:
             if not _governable(document, str(governed)):
                 message = f"decision {entry.get('id')!r} governs {governed!r}, which the spec does not have"
                 out.append(Finding(file, where, "decision-governs", message))
+    return out
+
+
+def _check_faker(file: str, where: str, value: Any, holder: Mapping[str, Any]) -> list[Finding]:
+    """An `x-faker` names a Faker provider that takes its args and makes a value its schema allows."""
+    provider, args = (value, {}) if isinstance(value, str) else (value["provider"], value.get("args") or {})
+    faker = Faker("en_US")
+    faker.seed_instance(0)
+    if provider.startswith("_") or not callable(getattr(faker, provider, None)):
+        names = [n for n in dir(faker) if not n.startswith("_")]
+        hint = difflib.get_close_matches(provider, names, n=1)
+        suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
+        return [Finding(file, where, "extension-refs", f"{provider!r} is not a Faker provider{suggestion}")]
+    try:
+        made = getattr(faker, provider)(**args)
+    except (TypeError, ValueError, AttributeError) as error:
+        return [Finding(file, where, "extension-refs", f"{provider}({args}) fails: {_one_line(str(error))}")]
+    schema = {k: v for k, v in holder.items() if k not in ("x-faker", "example")}
+    return [
+        Finding(file, where, "extension-refs", f"{provider} makes {made!r}, which the schema rejects: {e}")
+        for e in _schema_errors(schema, made)
+    ][:1]
+
+
+def _check_variants(file: str, where: str, value: Any, holder: Mapping[str, Any]) -> list[Finding]:
+    """Each `x-mock-variants` entry sets declared properties to values their schemas allow."""
+    out = []
+    properties = holder.get("properties") or {}
+    for index, variant in enumerate(value):
+        for name, given in variant.items():
+            at = f"{where}/{index}/{pointer_escape(name)}"
+            if name not in properties:
+                hint = difflib.get_close_matches(name, list(properties), n=1)
+                message = f"{name!r} is not a property" + (f"; did you mean {hint[0]!r}?" if hint else "")
+                out.append(Finding(file, at, "extension-refs", message))
+            elif "$ref" not in properties[name]:
+                sub = {k: v for k, v in properties[name].items() if k not in ("x-faker", "example")}
+                out += [
+                    Finding(file, at, "extension-refs", f"{given!r}: {e}") for e in _schema_errors(sub, given)
+                ]
     return out
 
 
@@ -299,6 +344,24 @@ def _check_refs(file: str, path: Path) -> list[Finding]:
         out += _check_scenarios(file, op, schema)
         if rules.collection is not None and rules.collection.rollup is not None:
             out += _check_rollup(file, api, op, rules.collection.rollup, schema)
+        if rules.tree is not None:
+            children = _subschema(schema, rules.tree.children)
+            items = (children or {}).get("items") or {}
+            for pointer in rules.tree.unique:
+                if _subschema(items, pointer) is None:
+                    message = f"tree unique field {pointer} is not a property of the children"
+                    out.append(Finding(file, f"{op.pointer}/x-mock/tree", "extension-refs", message))
+            states = _states_in(schema)
+            for state in {
+                *rules.tree.proceed,
+                *(s for r in rules.tree.rollup for s in (r.state, *r.any, *r.all)),
+            }:
+                if state not in states:
+                    hint = difflib.get_close_matches(state, sorted(states), n=1)
+                    message = f"tree state {state!r} is not a lifecycle state of {op.id}" + (
+                        f"; did you mean {hint[0]!r}?" if hint else f" ({sorted(states)})"
+                    )
+                    out.append(Finding(file, f"{op.pointer}/x-mock/tree", "extension-refs", message))
     return out
 
 
@@ -399,7 +462,7 @@ def _check_lifecycles(file: str, pointer: str, schema: Mapping[str, Any]) -> lis
                                     f"state {state.name!r} moves to undeclared {target!r}",
                                 )
                             )
-            for names in lifecycle.when.values():
+            for names in (*lifecycle.when.values(), *lifecycle.shows.values()):
                 for name in names:
                     if name not in lifecycle.states:
                         out.append(
@@ -417,7 +480,7 @@ def _check_lifecycles(file: str, pointer: str, schema: Mapping[str, Any]) -> lis
                 lifecycle.updated,
                 lifecycle.duration,
             )
-            for time_field in (*time_fields, *lifecycle.terminal_only, *lifecycle.when):
+            for time_field in (*time_fields, *lifecycle.terminal_only, *lifecycle.when, *lifecycle.shows):
                 if time_field and _subschema(node, time_field) is None:
                     out.append(
                         Finding(

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from mockserver.produce.ask import Ask, item_key
-from mockserver.produce.generate import rng_for
+from mockserver.produce.generate import format_time, rng_for
 from mockserver.produce.lifecycle import Schedule, Timeline, sort_key, timeline_window
 from mockserver.produce.resource import Resources, copy_json
 from mockserver.produce.scenarios import Turns
-from mockserver.spec.pointers import item_schema, pointer_get, pointer_set
+from mockserver.spec.pointers import item_schema, pointer_get, pointer_set, subschema
 from mockserver.spec.rules import Collection, Lifecycle
 from mockserver.spec.values import RequestValues, request_value
 
@@ -57,6 +58,20 @@ def select_items(
     offset = int(request_value(values, rules.offset) or 0) if rules.offset else 0
     limit = request_value(values, rules.limit) if rules.limit else None
     return items[offset : offset + int(limit)] if limit is not None else items[offset:]
+
+
+@lru_cache(maxsize=65536)
+def _shown(moment: float, unit: str) -> Any:
+    """A time as the body shows it (to the millisecond, or the second), so a filter on the value a
+    client read back includes the item that showed it."""
+    return sort_key(format_time(moment, unit))
+
+
+def _time_fields(lifecycle: Lifecycle | None) -> list[str]:
+    if lifecycle is None:
+        return []
+    fields = (lifecycle.created, lifecycle.start, lifecycle.end, lifecycle.updated)
+    return [f for f in fields if f is not None]
 
 
 def list_schema(rules: Collection, schema: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -118,6 +133,7 @@ class Collections:
         ):
             return None
         views = self._views(ask.parts, members, lifecycle, ask.now)
+        units = {p: subschema(schema, p).get("x-time", "rfc3339") for p in _time_fields(lifecycle)}
 
         def read(view: View, pointer: str) -> Any:
             (_, _, body, _), timeline = view
@@ -131,7 +147,7 @@ class Collections:
                     (lifecycle.updated, timeline.updated),
                 ):
                     if pointer == field:
-                        return moment
+                        return None if moment is None else _shown(moment, units.get(pointer, "rfc3339"))
             return pointer_get(body, pointer)
 
         if ask.forced is not None and lifecycle is not None:

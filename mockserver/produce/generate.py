@@ -128,23 +128,22 @@ class Generator:
         for combinator in ("oneOf", "anyOf"):
             if combinator in schema:
                 return self._value(rng.choice(schema[combinator]), rng, now, name)
-        if "enum" in schema:
-            choices = [v for v in schema["enum"] if v is not None] or [None]
-            return rng.choice(choices)
         if "x-faker" in schema:
             hint = schema["x-faker"]
             if isinstance(hint, str):
                 return getattr(self._faker, hint)()
             return getattr(self._faker, hint["provider"])(**(hint.get("args") or {}))
+        if "enum" in schema:
+            choices = [v for v in schema["enum"] if v is not None] or [None]
+            return rng.choice(choices)
         if "x-time" in schema:
             return format_time(now - rng.uniform(0, 30 * _DAY), schema["x-time"])
         kind = schema.get("type") or ("object" if "properties" in schema else "string")
         if kind == "object":
             return self._object(schema, rng, now)
         if kind == "array":
-            low = int(schema.get("minItems", 1))
-            high = max(low, min(int(schema.get("maxItems", low + 2)), low + 3))
             items = schema.get("items") or {}
+            low, high = _array_size(schema, items)
             return [self._value(items, rng, now, name) for _ in range(rng.randint(low, high))]
         if kind == "integer":
             return self._integer(schema, rng)
@@ -158,8 +157,9 @@ class Generator:
     def _object(self, schema: Mapping[str, Any], rng: random.Random, now: float) -> dict[str, Any]:
         required = set(schema.get("required") or ())
         out: dict[str, Any] = {}
+        omit = float(schema.get("x-mock-optional", 0.15))
         for prop, sub in (schema.get("properties") or {}).items():
-            if prop not in required and rng.random() < 0.15:
+            if prop not in required and "x-mock-items" not in sub and rng.random() < omit:
                 continue
             if sub.get("nullable") and prop not in required and rng.random() < 0.2:
                 out[prop] = None
@@ -170,6 +170,8 @@ class Generator:
             for _ in range(rng.randint(1, 2)):
                 key = self._value(extra if extra.get("type") == "string" else {}, rng, now, "id")
                 out[str(key)] = self._value(extra, rng, now, "id")
+        if variants := schema.get("x-mock-variants"):
+            out.update(rng.choice(variants))
         return out
 
     def _integer(self, schema: Mapping[str, Any], rng: random.Random) -> int:
@@ -196,6 +198,8 @@ class Generator:
             return str(getattr(self._faker, provider)())
         low = int(schema.get("minLength", 0))
         high = int(schema.get("maxLength", max(low, 64)))
+        if "pattern" in schema and _uuid_shaped(schema["pattern"]):
+            return str(uuid.UUID(int=rng.getrandbits(128), version=4))
         if "pattern" in schema:
             value = generate_from_pattern(schema["pattern"], rng)
             if low <= len(value) <= high:
@@ -218,9 +222,45 @@ class Generator:
                 if hint == "version":
                     return f"{rng.randint(1, 30)}.{rng.randint(0, 9)}"
                 if hint == "title":
-                    return str(self._faker.catch_phrase())
+                    return " ".join(self._faker.words(rng.randint(1, 3))).capitalize()
                 return str(getattr(self._faker, hint)())
         return str(self._faker.word())
+
+
+def _array_size(schema: Mapping[str, Any], items: Mapping[str, Any]) -> tuple[int, int]:
+    """How many items to make: `x-mock-items`, else none of an object that declares nothing (no
+    made-up `{}` entries), else 1-3 within the schema's bounds."""
+    if "x-mock-items" in schema:
+        low, high = schema["x-mock-items"]
+        return int(low), int(high)
+    low = int(schema.get("minItems", 0 if _opaque(items) else 1))
+    if _opaque(items):
+        return low, low
+    return low, max(low, min(int(schema.get("maxItems", low + 2)), low + 3))
+
+
+def _opaque(schema: Mapping[str, Any]) -> bool:
+    """An object schema that declares no properties (nothing realistic can be made for it)."""
+    kind = schema.get("type") or ("object" if "properties" in schema else None)
+    extra = schema.get("additionalProperties")
+    return (
+        kind == "object"
+        and not schema.get("properties")
+        and not (isinstance(extra, dict) and extra)
+        and not any(k in schema for k in ("allOf", "oneOf", "anyOf", "x-faker"))
+    )
+
+
+_SAMPLE_UUID = "0f8fad5b-d9cb-469f-a165-70867728950e"
+
+
+def _uuid_shaped(pattern: str) -> bool:
+    """Whether a pattern accepts a canonical UUID and nothing much else (hex groups 8-4-4-4-12)."""
+    try:
+        regex = re.compile(pattern)
+    except re.error:
+        return False
+    return bool(regex.search(_SAMPLE_UUID)) and not regex.search("z" + _SAMPLE_UUID[1:])
 
 
 def _merge(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:

@@ -11,14 +11,15 @@ from datetime import datetime
 from typing import Any
 
 from mockserver.produce.generate import format_time
-from mockserver.spec.pointers import pointer_delete, pointer_set, subschema
-from mockserver.spec.rules import Lifecycle
+from mockserver.spec.pointers import pointer_delete, pointer_get, pointer_set, subschema
+from mockserver.spec.rules import Lifecycle, Order
 
 __all__ = [
     "Clock",
     "Timeline",
     "apply_timeline",
     "human_duration",
+    "running_item",
     "schedule",
     "sort_key",
     "timeline_at",
@@ -119,8 +120,10 @@ def apply_timeline(
     schema: Mapping[str, Any],
     lifecycle: Lifecycle,
     timeline: Timeline,
+    now: float | None = None,
 ) -> None:
-    """Write the state and the time fields of `timeline` into `body`, in place."""
+    """Write the state and the time fields of `timeline` into `body`, in place (`now` paces a
+    `cascadeOrder`: which item runs)."""
     pointer_set(body, lifecycle.field, timeline.state)
     terminal = lifecycle.states[timeline.state].terminal
     for pointer, moment in (
@@ -144,12 +147,43 @@ def apply_timeline(
             _unset(body, schema, lifecycle, lifecycle.duration, subschema(schema, lifecycle.duration))
     for pattern, states in lifecycle.cascade.items():
         if timeline.state in states:
-            _set_each(body, pattern.split("/")[1:], states[timeline.state])
-    hidden = [p for p, states in lifecycle.when.items() if timeline.state not in states]
+            _cascade(body, lifecycle, timeline, pattern, states[timeline.state], now)
+    shown = {**lifecycle.when, **lifecycle.shows}
+    hidden = [p for p, states in shown.items() if timeline.state not in states]
     if not terminal:
         hidden += lifecycle.terminal_only
     for pointer in hidden:
         _unset(body, schema, lifecycle, pointer, subschema(schema, pointer))
+
+
+def _cascade(
+    body: Any, lifecycle: Lifecycle, timeline: Timeline, pattern: str, nested: str, now: float | None
+) -> None:
+    """Nested states follow the resource's: all alike, or (`cascadeOrder`) one item at a time."""
+    order = lifecycle.order
+    if order is None or not pattern.startswith(f"{order.items}/*/"):
+        _set_each(body, pattern.split("/")[1:], nested)
+        return
+    items = pointer_get(body, order.items)
+    if not isinstance(items, list):
+        return
+    running = running_item(order, len(items), nested, timeline, now)
+    tokens = pattern[len(order.items) + 3 :].split("/")
+    for index, item in enumerate(items):
+        state = order.proceed if index < running else nested if index == running else order.waiting
+        _set_each(item, tokens, state)
+
+
+def running_item(order: Order, count: int, nested: str, timeline: Timeline, now: float | None) -> int:
+    """Which of `count` items is in `nested` (before it: `proceed`, after it: `waiting`)."""
+    if nested == order.proceed:
+        return count
+    if nested == order.waiting:
+        return -1
+    if timeline.started is None:
+        return 0
+    until = timeline.ended if timeline.ended is not None else now if now is not None else timeline.started
+    return max(0, min(count - 1, int((until - timeline.started) // order.every)))
 
 
 def _set_each(node: Any, tokens: list[str], value: Any) -> None:

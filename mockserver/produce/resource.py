@@ -81,7 +81,7 @@ class Resources:
         if lifecycle is not None and isinstance(body, dict):
             if timeline is None:
                 timeline = timeline_from(lifecycle, story or self.story(lifecycle, parts, created), now)
-            apply_timeline(body, schema, lifecycle, timeline)
+            apply_timeline(body, schema, lifecycle, timeline, now)
         return body
 
     def timeline(self, lifecycle: Lifecycle, parts: tuple[Any, ...], created: float, now: float) -> Timeline:

@@ -23,6 +23,7 @@ __all__ = [
     "Turn",
     "Turns",
     "child_timeline",
+    "history_timeline",
     "take_turn",
     "timeline_of",
 ]
@@ -108,6 +109,13 @@ def _timeline(
         ended = next(times[i] for i, s in enumerate(states) if s is not None and _is_terminal(lifecycle, s))
     changed = [times[i] for i in range(len(states)) if i == 0 or states[i] != states[i - 1]]
     return Timeline(current, created, started, ended, changed[-1])
+
+
+def history_timeline(
+    lifecycle: Lifecycle, states: list[str | None], times: Sequence[float], run: ScenarioRun
+) -> Timeline | None:
+    """The timeline of a resource whose state at each step so far was `states` (None: not shown)."""
+    return _timeline(lifecycle, states, times, run)
 
 
 def timeline_of(lifecycle: Lifecycle, scenario: Scenario, run: ScenarioRun, turn: Turn) -> Timeline | None:

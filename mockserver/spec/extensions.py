@@ -5,9 +5,14 @@
 | `x-mock`           | operation              | key, echo, collection, tree, errors, scenarios        |
 | `x-mock-error`     | response               | the body (and headers) of the API's native error      |
 | `x-mock-lifecycle` | schema                 | states over time, the time fields that follow them, |
-|                    |                        | and nested states that follow (`cascade`, `*` = each item) |
+|                    |                        | and nested states that follow (`cascade`, `*` = each item; |
+|                    |                        | `cascadeOrder`: one item at a time); `shows`: mock-only |
+| `x-mock.tree`      | operation              | `siblings`, `proceed`, `rollup`: one story per tree   |
 | `x-time`           | schema                 | a timestamp's unit: rfc3339, epoch-s, epoch-ms        |
 | `x-faker`          | schema                 | the Faker provider that makes a realistic value       |
+| `x-mock-items`     | array schema           | how many items the mock makes (like the vendor's)     |
+| `x-mock-optional`  | object schema          | the chance an optional property is left out (0.15)    |
+| `x-mock-variants`  | object schema          | sets of field values that go together; one per value  |
 | `x-decision`       | anywhere               | a contradiction in the vendor docs and how it was decided |
 | `x-seed`           | info                   | which vendor document the spec was written from       |
 
@@ -34,6 +39,20 @@ _ECHO = {
     "type": "object",
     "propertyNames": _POINTER,
     "additionalProperties": {"anyOf": [_REQUEST_REF, {"const": "$each"}]},
+}
+_ROLLUP_RULES = {
+    "type": "array",
+    "minItems": 1,
+    "items": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["state"],
+        "properties": {
+            "state": {"type": "string"},
+            "any": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+            "all": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+        },
+    },
 }
 ERROR_KINDS = ("invalid", "unauthenticated", "forbidden", "notFound", "throttled", "internal")
 
@@ -75,20 +94,7 @@ EXTENSION_SCHEMAS: Mapping[str, Mapping[str, Any]] = {
                                 "propertyNames": _REQUEST_REF,
                                 "additionalProperties": {"const": "$each"},
                             },
-                            "states": {
-                                "type": "array",
-                                "minItems": 1,
-                                "items": {
-                                    "type": "object",
-                                    "additionalProperties": False,
-                                    "required": ["state"],
-                                    "properties": {
-                                        "state": {"type": "string"},
-                                        "any": {"type": "array", "items": {"type": "string"}, "minItems": 1},
-                                        "all": {"type": "array", "items": {"type": "string"}, "minItems": 1},
-                                    },
-                                },
-                            },
+                            "states": _ROLLUP_RULES,
                         },
                     },
                     "filters": {
@@ -118,6 +124,14 @@ EXTENSION_SCHEMAS: Mapping[str, Mapping[str, Any]] = {
                     "flag": _POINTER,
                     "fanout": _RANGE,
                     "depth": {"type": "integer", "minimum": 1, "maximum": 6},
+                    # how children relate: one after the other, or side by side
+                    "siblings": {"enum": ["sequence", "parallel"]},
+                    # in a sequence, the next sibling starts only after one ends in these states
+                    "proceed": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+                    # a parent's state from its children's (first rule wins), as collection.rollup
+                    "rollup": _ROLLUP_RULES,
+                    # fields no two siblings share (a milestone name appears once per level)
+                    "unique": {"type": "array", "items": _POINTER},
                 },
             },
             "scenarios": {
@@ -209,6 +223,24 @@ EXTENSION_SCHEMAS: Mapping[str, Mapping[str, Any]] = {
                 },
             },
             "startedAgo": _RANGE,
+            # like `when`, but the mock's choice only: what it shows, not what verify expects
+            "shows": {
+                "type": "object",
+                "propertyNames": _POINTER,
+                "additionalProperties": {"type": "array", "items": {"type": "string"}},
+            },
+            # the cascade's items run one after the other (lanes of a workflow), not side by side
+            "cascadeOrder": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["items", "proceed", "waiting", "every"],
+                "properties": {
+                    "items": _POINTER,
+                    "proceed": {"type": "string"},
+                    "waiting": {"type": "string"},
+                    "every": {"type": "number", "exclusiveMinimum": 0},
+                },
+            },
             "cascade": {
                 "type": "object",
                 "propertyNames": {"type": "string", "pattern": r"^(/[^/]*)+$"},
@@ -217,6 +249,9 @@ EXTENSION_SCHEMAS: Mapping[str, Mapping[str, Any]] = {
         },
     },
     "x-time": {"enum": ["rfc3339", "epoch-s", "epoch-ms"]},
+    "x-mock-items": _RANGE,
+    "x-mock-optional": {"type": "number", "minimum": 0, "maximum": 1},
+    "x-mock-variants": {"type": "array", "minItems": 1, "items": {"type": "object", "minProperties": 1}},
     "x-faker": {
         "anyOf": [
             {"type": "string", "pattern": "^[a-z_][a-z0-9_]*$"},

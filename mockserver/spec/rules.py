@@ -12,6 +12,7 @@ __all__ = [
     "Filter",
     "Lifecycle",
     "MockRules",
+    "Order",
     "Rollup",
     "RollupRule",
     "Scenario",
@@ -49,11 +50,8 @@ class RollupRule:
 
 @dataclass(frozen=True)
 class Rollup:
-    """A listed item's state is derived from what another operation shows of the same id.
-
-    `request` maps that operation's parameters to `$each` (the listed id); the detail's states are
-    those of its tree root's children, or its own lifecycle state; the first rule that holds wins.
-    """
+    """A listed item's state from another operation's view of the same id (`request`: its parameters
+    <- `$each`): the states of that view's tree root children, or its own; the first rule wins."""
 
     operation: str
     request: Mapping[str, str]
@@ -90,6 +88,13 @@ class Tree:
     flag: str
     fanout: tuple[int, int] = (1, 4)
     depth: int = 3
+    siblings: str = "parallel"
+    proceed: tuple[str, ...] = ()
+    rollup: tuple[RollupRule, ...] = ()
+    unique: tuple[str, ...] = ()
+
+    def state(self, states: Sequence[str]) -> str | None:
+        return next((r.state for r in self.rollup if r.holds(states)), None)
 
 
 @dataclass(frozen=True)
@@ -149,6 +154,16 @@ class State:
 
 
 @dataclass(frozen=True)
+class Order:
+    """`cascadeOrder`: items run one at a time, `every` seconds; `proceed` before, `waiting` after."""
+
+    items: str
+    proceed: str
+    waiting: str
+    every: float
+
+
+@dataclass(frozen=True)
 class Lifecycle:
     """What `x-mock-lifecycle` says: the states of a resource and the fields that follow them."""
 
@@ -163,6 +178,8 @@ class Lifecycle:
     terminal_only: tuple[str, ...] = ()
     when: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
     cascade: Mapping[str, Mapping[str, str]] = dataclasses.field(default_factory=dict)
+    shows: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+    order: Order | None = None
     started_ago: tuple[float, float] = (0.0, 600.0)
 
     @property
@@ -205,6 +222,10 @@ def mock_rules_from(
             flag=t["flag"],
             fanout=_pair(t.get("fanout"), (1, 4)),
             depth=int(t.get("depth", 3)),
+            siblings=str(t.get("siblings", "parallel")),
+            proceed=tuple(t.get("proceed") or ()),
+            rollup=_rules(t.get("rollup")),
+            unique=tuple(t.get("unique") or ()),
         )
     scenarios = {
         name: Scenario(
@@ -235,15 +256,13 @@ def mock_rules_from(
 
 
 def _rollup(raw: Mapping[str, Any] | None) -> Rollup | None:
-    if not raw:
-        return None
-    return Rollup(
-        operation=raw["operation"],
-        request=dict(raw["request"]),
-        rules=tuple(
-            RollupRule(state=r["state"], any=tuple(r.get("any") or ()), all=tuple(r.get("all") or ()))
-            for r in raw["states"]
-        ),
+    return Rollup(raw["operation"], dict(raw["request"]), _rules(raw["states"])) if raw else None
+
+
+def _rules(raw: Sequence[Mapping[str, Any]] | None) -> tuple[RollupRule, ...]:
+    return tuple(
+        RollupRule(state=r["state"], any=tuple(r.get("any") or ()), all=tuple(r.get("all") or ()))
+        for r in raw or ()
     )
 
 
@@ -272,5 +291,7 @@ def lifecycle_from(raw: Mapping[str, Any]) -> Lifecycle:
         terminal_only=tuple(raw.get("terminalOnly") or ()),
         when={k: tuple(v) for k, v in (raw.get("when") or {}).items()},
         cascade={k: dict(v) for k, v in (raw.get("cascade") or {}).items()},
+        shows={k: tuple(v) for k, v in (raw.get("shows") or {}).items()},
+        order=Order(**{**o, "every": float(o["every"])}) if (o := raw.get("cascadeOrder")) else None,
         started_ago=(float(ago[0]), float(ago[1])),
     )

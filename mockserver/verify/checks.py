@@ -279,7 +279,9 @@ def semantic_checks(api: Api) -> list[Check]:
     ids_echoed.__name__ = "ids_echoed"
     list_semantics.__name__ = "list_semantics"
     status_and_times.__name__ = "status_and_times"
-    return [ids_echoed, list_semantics, status_and_times]
+    from mockserver.verify.invariants import tree_checks  # issue 15: tree/lifecycle invariants
+
+    return [ids_echoed, list_semantics, status_and_times, *tree_checks(api, ContractViolation)]
 
 
 def _check_resource(

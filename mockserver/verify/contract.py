@@ -168,7 +168,7 @@ def _register_once() -> None:
     for name in _JUDGED:
         if name in CHECKS.get_all_names():
             CHECKS.register(_judged(CHECKS.get_one(name), name))
-    for index, name in enumerate(("ids_echoed", "list_semantics", "status_and_times")):
+    for index, name in enumerate(("ids_echoed", "list_semantics", "status_and_times", "tree_invariants")):
         schemathesis.check(_judged(_semantic(name, index), name))
 
 

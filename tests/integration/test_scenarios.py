@@ -9,8 +9,10 @@ from typing import Any
 
 import httpx
 import pytest
+import yaml
 
-from tests.conftest import CREDENTIALS, RunningServer, start_server
+from tests.conftest import CREDENTIALS, FIXTURES, RunningServer, start_server
+from tests.property.stories import lanes_follow
 
 ORACLE = CREDENTIALS["oracle_selfservice"]
 
@@ -312,3 +314,82 @@ def test_prefer_delay_waits(http: httpx.Client) -> None:
     started = time.monotonic()
     response = http.get("/rest/v1/executions/1", headers={**CREDENTIALS["etlworks"], "Prefer": "delay=300"})
     assert response.status_code == 200 and time.monotonic() - started >= 0.3
+
+
+# README's scenario table, replayed: parsed at test time so the table and the mock cannot drift.
+_README = Path(__file__).resolve().parents[2] / "README.md"
+_POLL = {
+    "etlworks": (lambda i: f"/rest/v1/executions/{i}", lambda b: b["status"]),
+    "codecatalyst": (lambda i: f"/v1/spaces/acme/projects/web/workflowRuns/{i}", lambda b: b["status"]),
+    "onedata": (lambda i: f"/api/v3/oneprovider/automation/execution/workflows/{i}", lambda b: _lanes(b)),
+    "oracle_selfservice": (
+        lambda i: f"/selfservice/v1/executions/status?id={i}&requestor=X",
+        lambda b: b["response"][0]["status"],
+    ),
+    "eightbyeight": (lambda i: f"/api/v1/accounts/acme/definitions/{i}/workflows", lambda b: b[0]["status"]),
+}
+
+
+def _lanes(body: Any) -> str:
+    """The workflow's status, once its lanes are shown and every lane run follows it."""
+    assert lanes_follow(body), body
+    return str(body["status"])
+
+
+def _sequence(text: str) -> list[str]:
+    """A table cell -> each poll's state or status (a count repeats a state; `forever`: three polls)."""
+    out: list[str] = []
+    for token in (t.strip() for t in text.split(",")):
+        token = token.removeprefix("newest instance ")
+        name, _, times = token.partition(" \N{MULTIPLICATION SIGN}")
+        word = name.split()[0] if name.split() and name.split()[0].isdigit() else name
+        if word.endswith(" forever"):
+            word, times = word.removesuffix(" forever"), "3"
+        out += [word] * (int(times) if times else 1)
+    return out
+
+
+def _table_rows() -> list[tuple[str, str, str, list[str]]]:
+    """(api, id, scenario, the polls it documents) for every row of README's scenario table."""
+    section = _README.read_text().split("## Scenarios", 1)[1].split("\n\n")
+    lines = next(p for p in section if p.startswith("| API")).splitlines()[2:]
+    rows = []
+    last = ""
+    for line in lines:
+        slug, ids_cell, text = (c.strip() for c in line.strip("|").split("|"))
+        raw = ids_cell.split("`")[1]
+        execution = (
+            last[: len(last) - len(raw) + 1] + raw[1:] if raw.startswith("\N{HORIZONTAL ELLIPSIS}") else raw
+        )
+        last = execution
+        name, _, story = text.partition(": ")
+        story = story.split("; status ", 1)[1] if "; status " in story else story
+        story = story.split(" (")[0] if story.endswith(")") else story
+        rows.append((slug, execution, name.strip("`"), _sequence(story)))
+    return rows
+
+
+ROWS = _table_rows()
+
+
+def test_the_readme_table_names_every_pinned_id_and_its_scenario() -> None:
+    pinned = {
+        (slug, str(next(iter(next(iter(r["request"].values())).values()))), r["scenario"])
+        for slug in _POLL
+        for r in yaml.safe_load((FIXTURES / slug / "scenarios.yaml").read_text())
+        if "scenario" in r
+    }
+    assert {(slug, execution, name) for slug, execution, name, _ in ROWS} == pinned
+
+
+@pytest.mark.parametrize(("slug", "execution", "name", "polls"), ROWS, ids=[f"{r[0]}:{r[1]}" for r in ROWS])
+def test_each_documented_scenario_is_what_a_poller_sees(
+    http: httpx.Client, slug: str, execution: str, name: str, polls: list[str]
+) -> None:
+    path, read = _POLL[slug]
+    expected = [*polls, polls[-1], polls[-1]]  # the last step repeats
+    seen = []
+    for _ in expected:
+        response = http.get(path(execution), headers=CREDENTIALS[slug])
+        seen.append(read(response.json()) if response.status_code == 200 else str(response.status_code))
+    assert seen == expected, name

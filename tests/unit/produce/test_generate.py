@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import random
 import re
+import uuid
 from typing import Any
 
 import pytest
@@ -76,3 +78,50 @@ def test_faker_hint_gives_realistic_values() -> None:
     )
     assert value in (1, 2, 3)
     assert "." in GENERATOR.generate({"type": "string", "x-faker": "hostname"}, rng_for(0), now=0)
+
+
+def test_uuid_shaped_patterns_and_uuid_format_make_lowercase_canonical_uuids() -> None:
+    pattern = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+    for seed in range(20):
+        for schema in ({"type": "string", "pattern": pattern}, {"type": "string", "format": "uuid"}):
+            value = Generator().generate(schema, random.Random(seed), now=0.0)
+            assert str(uuid.UUID(value)) == value, value
+
+
+def test_an_array_of_objects_that_declare_nothing_is_empty_unless_sized() -> None:
+    opaque = {"type": "array", "items": {"type": "object", "description": "not documented"}}
+    sized = {**opaque, "x-mock-items": [2, 2]}
+    declared = {"type": "array", "items": {"type": "object", "properties": {"a": {"type": "integer"}}}}
+    for seed in range(10):
+        rng = random.Random(seed)
+        assert Generator().generate(opaque, rng, now=0.0) == []
+        assert len(Generator().generate(sized, rng, now=0.0)) == 2
+        assert Generator().generate(declared, rng, now=0.0)
+
+
+def test_x_faker_chooses_the_provider_and_its_args() -> None:
+    schema = {
+        "type": "string",
+        "x-faker": {"provider": "random_element", "args": {"elements": ["RFC Submission"]}},
+    }
+    assert Generator().generate(schema, random.Random(1), now=0.0) == "RFC Submission"
+
+
+def test_variants_set_fields_that_go_together_and_optional_sets_the_omit_chance() -> None:
+    schema = {
+        "type": "object",
+        "x-mock-optional": 0,
+        "x-mock-variants": [{"kind": "scheduled", "event": "nightly"}, {"kind": "manual", "event": None}],
+        "properties": {
+            "kind": {"type": "string"},
+            "event": {"type": "string", "nullable": True},
+            "note": {"type": "string"},
+        },
+    }
+    seen = set()
+    for seed in range(30):
+        body = Generator().generate(schema, random.Random(seed), now=0.0)
+        assert (body["kind"], body["event"]) in {("scheduled", "nightly"), ("manual", None)}
+        assert "note" in body
+        seen.add(body["kind"])
+    assert seen == {"scheduled", "manual"}

@@ -21,7 +21,7 @@ def test_the_root_has_children_and_a_child_with_children_is_a_node() -> None:
     inner = next(c for c in root["subSteps"] if c["hasSubStep"])  # seed 0 grows one
     node = _node(str(inner["stepId"]))
     assert isinstance(node, dict) and node["subSteps"] and node["stepId"] == inner["stepId"]
-    leaf = next(c for c in root["subSteps"] if not c["hasSubStep"])
+    leaf = next(c for c in [*root["subSteps"], *node["subSteps"]] if not c["hasSubStep"])
     assert _node(str(leaf["stepId"])) == {**_node(str(leaf["stepId"])), "subSteps": []}
 
 
