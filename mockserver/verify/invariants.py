@@ -7,7 +7,6 @@ drift (`decided=True`); a breach of a vendor fact (an end before its start) is a
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
@@ -131,18 +130,6 @@ def _deref(document: Any, pointer: str) -> tuple[str, Any]:
     return pointer, node
 
 
-def _governed(node: Any) -> set[str]:
-    """Every spec pointer an `x-decision` in the document `governs`."""
-    if isinstance(node, Mapping):
-        own = {
-            p for d in node.get("x-decision") or [] if isinstance(d, Mapping) for p in d.get("governs") or []
-        }
-        return own.union(*(_governed(v) for v in node.values()))
-    if isinstance(node, list):
-        return set().union(*(_governed(v) for v in node))
-    return set()
-
-
 def _resolve(document: Any, pointer: str) -> Any:
     node = document
     for token in pointer.split("/")[1:]:
@@ -156,32 +143,25 @@ def tree_checks(api: Api, violation: Callable[..., Exception]) -> list[Any]:
 
     A breach raises `violation(check=, operation=, title=, expected=, got=)` (verify's
     `ContractViolation`) carrying `grounds`, the spec nodes the rule rests on (the operation's
-    `x-mock.tree`, the lifecycle state): an `x-decision` governing one makes it drift. A verify
-    whose violations take no `grounds` has no place for drift, so a governed breach is not raised
-    there (never a failure); one that takes them keeps drift aside itself."""
-    governed = _governed(api.document)
-    keeps_drift = "grounds" in inspect.signature(violation).parameters
+    `x-mock.tree`, the lifecycle state): an `x-decision` governing one makes it drift, which
+    verify's drift rule keeps aside (a warning unless `--strict`)."""
 
     def report(op: Operation, status: int, rules: Tree, breach: Breach) -> None:
         title = f"{breach.rule}: {breach.message}" + (" (spec decision: drift)" if breach.decided else "")
-        grounds = [f"{op.pointer}/x-mock/tree"]
-        if breach.state is not None:
+        # A vendor fact (an end before its start) rests on no spec choice: no grounds, a failure.
+        grounds = [f"{op.pointer}/x-mock/tree"] if breach.decided else []
+        if breach.decided and breach.state is not None:
             items = _schema_pointer(api.document, op, status, f"{rules.children}/0")
             state = breach.state.replace("~", "~0").replace("/", "~1")
             grounds.append(f"{items}/x-mock-lifecycle/states/{state}")
-        if breach.decided and governed.intersection(grounds) and not keeps_drift:
-            return
-        extra = {"grounds": tuple(grounds)} if keeps_drift else {}
-        found = violation(
+        raise violation(
             check=breach.rule,
             operation=op.id,
             title=title,
             expected="the tree tells one story",
             got=breach.message,
-            **extra,
+            grounds=tuple(grounds),
         )
-        found.grounds = tuple(grounds)  # type: ignore[attr-defined]
-        raise found
 
     def tree_invariants(ctx: Any, response: Any, case: Any) -> bool | None:
         wanted = case.operation.definition.raw.get("operationId")
