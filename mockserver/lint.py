@@ -18,10 +18,10 @@ from mockserver.exceptions import SpecError
 from mockserver.render.errors import fill_template
 from mockserver.spec.catalog import HTTP_METHODS, load_api, load_document, resolve_refs
 from mockserver.spec.extensions import EXTENSION_SCHEMAS
-from mockserver.spec.pointers import pointer_escape
+from mockserver.spec.pointers import pointer_escape, pointer_resolve
 from mockserver.spec.responses import response_schema
 from mockserver.spec.rules import lifecycle_from
-from mockserver.verify.grounds import decisions_of, resolve
+from mockserver.verify.grounds import decisions_of
 
 __all__ = ["BLOCKING", "RULES", "Finding", "check_servable", "check_spec"]
 
@@ -160,10 +160,10 @@ def _check_extensions(file: str, document: Mapping[str, Any]) -> list[Finding]:
 
 def _governable(document: Mapping[str, Any], pointer: str) -> bool:
     """The node exists, or it is an undocumented status of an existing `responses` object."""
-    if resolve(document, pointer) is not None:
+    if pointer_resolve(document, pointer) is not None:
         return True
     parent, _, last = pointer.rpartition("/")
-    return parent.endswith("/responses") and resolve(document, parent) is not None and last.isdigit()
+    return parent.endswith("/responses") and pointer_resolve(document, parent) is not None and last.isdigit()
 
 
 def _check_decisions(file: str, document: Mapping[str, Any]) -> list[Finding]:

@@ -11,6 +11,7 @@ __all__ = [
     "pointer_escape",
     "pointer_follow",
     "pointer_get",
+    "pointer_resolve",
     "pointer_set",
     "subschema",
 ]
@@ -43,6 +44,20 @@ def pointer_get(document: Any, pointer: str) -> Any:
         if not isinstance(node, dict) or token not in node:
             return None
         node = node[token]
+    return node
+
+
+def pointer_resolve(document: Any, pointer: str) -> Any:
+    """The node at `pointer` ('' is the document), following no references; None when absent."""
+    node = document
+    for token in pointer.split("/")[1:] if pointer else []:
+        token = token.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, Mapping) and token in node:
+            node = node[token]
+        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            return None
     return node
 
 

@@ -15,10 +15,10 @@ from schemathesis.core.failures import Failure
 from mockserver.pipeline.parameters import coerce
 from mockserver.produce.lifecycle import sort_key
 from mockserver.spec.catalog import Api, Operation
-from mockserver.spec.pointers import pointer_get, subschema
+from mockserver.spec.pointers import pointer_escape, pointer_get, subschema
 from mockserver.spec.responses import response_schema
 from mockserver.spec.rules import Collection, Lifecycle, lifecycle_from
-from mockserver.verify.grounds import escape, locate
+from mockserver.verify.grounds import locate
 
 __all__ = [
     "ContractViolation",
@@ -303,7 +303,7 @@ def _check_resource(
             hidden |= set(lifecycle.terminal_only)
         for pointer in sorted(hidden):
             if not _is_unset(resource, lifecycle, pointer):
-                rule = f"/when/{escape(pointer)}" if pointer in lifecycle.when else "/terminalOnly"
+                rule = f"/when/{pointer_escape(pointer)}" if pointer in lifecycle.when else "/terminalOnly"
                 fail(
                     "status_fields",
                     op,
@@ -320,7 +320,7 @@ def _check_resource(
                 f"{end} is unset although {state} is terminal",
                 "a time",
                 pointer_get(resource, end),
-                (f"{where}/states/{escape(str(view['state']))}", f"{where}/times/end"),
+                (f"{where}/states/{pointer_escape(str(view['state']))}", f"{where}/times/end"),
             )
     created, start, end_time = view.get("created"), view.get("start"), view.get("end")
     if start is not None and end_time is not None and end_time < start:

@@ -11,44 +11,21 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from mockserver.spec.catalog import Api, Operation
+from mockserver.spec.pointers import pointer_escape, pointer_resolve
 
 __all__ = [
     "decisions_of",
-    "escape",
     "governing_decision",
     "grounds_of",
     "locate",
-    "resolve",
     "security_grounds",
 ]
-
-
-def escape(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1")
-
-
-def _unescape(token: str) -> str:
-    return token.replace("~1", "/").replace("~0", "~")
-
-
-def resolve(document: Any, pointer: str) -> Any:
-    """The node at `pointer` ('' is the document), following no references; None when absent."""
-    node = document
-    for token in pointer.split("/")[1:] if pointer else []:
-        token = _unescape(token)
-        if isinstance(node, Mapping) and token in node:
-            node = node[token]
-        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-            node = node[int(token)]
-        else:
-            return None
-    return node
 
 
 def _deref(document: Any, pointer: str) -> str:
     """Follow local `$ref`s from `pointer` to the node that holds the content."""
     for _ in range(20):
-        node = resolve(document, pointer)
+        node = pointer_resolve(document, pointer)
         ref = node.get("$ref") if isinstance(node, Mapping) else None
         if not isinstance(ref, str) or not ref.startswith("#"):
             return pointer
@@ -67,7 +44,7 @@ def locate(document: Any, key: str, value: Any, pointer: str = "") -> str | None
     else:
         return None
     for token, child in items:
-        found = locate(child, key, value, f"{pointer}/{escape(token)}")
+        found = locate(child, key, value, f"{pointer}/{pointer_escape(token)}")
         if found is not None:
             return found
     return None
@@ -81,7 +58,7 @@ def decisions_of(document: Any, pointer: str = "") -> Iterator[tuple[str, dict[s
                 yield pointer, entry
         for key, child in document.items():
             if key != "x-decision":
-                yield from decisions_of(child, f"{pointer}/{escape(str(key))}")
+                yield from decisions_of(child, f"{pointer}/{pointer_escape(str(key))}")
     elif isinstance(document, list):
         for index, child in enumerate(document):
             yield from decisions_of(child, f"{pointer}/{index}")
@@ -100,7 +77,9 @@ def governing_decision(document: Any, grounds: tuple[str, ...]) -> str | None:
 def security_grounds(api: Api, op: Operation) -> tuple[str, ...]:
     """The security schemes an operation requires."""
     names = sorted({name for requirement in op.security for name in requirement})
-    return tuple(f"/components/securitySchemes/{escape(n)}" for n in names if n in api.security_schemes)
+    return tuple(
+        f"/components/securitySchemes/{pointer_escape(n)}" for n in names if n in api.security_schemes
+    )
 
 
 def _parameter_grounds(document: Any, op: Operation, case: Any) -> tuple[str, ...]:
@@ -109,19 +88,19 @@ def _parameter_grounds(document: Any, op: Operation, case: Any) -> tuple[str, ..
     name = getattr(data, "parameter", None)
     if name is None:
         return ()
-    for index in range(len(resolve(document, f"{op.pointer}/parameters") or [])):
+    for index in range(len(pointer_resolve(document, f"{op.pointer}/parameters") or [])):
         pointer = _deref(document, f"{op.pointer}/parameters/{index}")
-        param = resolve(document, pointer) or {}
+        param = pointer_resolve(document, pointer) or {}
         if isinstance(param, Mapping) and param.get("name") == name:
             return (pointer,)
     return ()
 
 
 def _response_pointer(document: Any, op: Operation, status: int) -> str | None:
-    responses = resolve(document, f"{op.pointer}/responses") or {}
+    responses = pointer_resolve(document, f"{op.pointer}/responses") or {}
     for key in (str(status), f"{str(status)[0]}XX", "default"):
         if key in responses:
-            return _deref(document, f"{op.pointer}/responses/{escape(key)}")
+            return _deref(document, f"{op.pointer}/responses/{pointer_escape(key)}")
     return None
 
 
@@ -132,7 +111,7 @@ def _schema_keyword(document: Any, schema_pointer: str, path: list[Any]) -> str:
         if token == "$ref":
             continue
         pointer = _deref(document, pointer)
-        pointer = f"{pointer}/{escape(str(token))}"
+        pointer = f"{pointer}/{pointer_escape(str(token))}"
     return pointer
 
 
@@ -160,11 +139,11 @@ def grounds_of(
     if check == "response_headers_conformance":
         return (f"{response}/headers",)
     if check == "response_schema_conformance":
-        content = resolve(document, f"{response}/content") or {}
+        content = pointer_resolve(document, f"{response}/content") or {}
         media = next((m for m in content if "json" in m), None)
         if media is None:
             return (response,)
-        schema = f"{response}/content/{escape(media)}/schema"
+        schema = f"{response}/content/{pointer_escape(media)}/schema"
         path = list(getattr(failure, "schema_path", None) or [])
         return (_schema_keyword(document, schema, path),)
     return ()

@@ -17,7 +17,7 @@ import httpx
 
 from mockserver.produce.lifecycle import sort_key
 from mockserver.spec.catalog import Api, Operation
-from mockserver.spec.pointers import item_schema, pointer_get
+from mockserver.spec.pointers import item_schema, pointer_escape, pointer_get
 from mockserver.spec.responses import response_schema
 from mockserver.spec.rules import Lifecycle, Tree, lifecycle_from
 
@@ -152,7 +152,7 @@ def tree_checks(api: Api, violation: Callable[..., Exception]) -> list[Any]:
         grounds = [f"{op.pointer}/x-mock/tree"] if breach.decided else []
         if breach.decided and breach.state is not None:
             items = _schema_pointer(api.document, op, status, f"{rules.children}/0")
-            state = breach.state.replace("~", "~0").replace("/", "~1")
+            state = pointer_escape(breach.state)
             grounds.append(f"{items}/x-mock-lifecycle/states/{state}")
         raise violation(
             check=breach.rule,
