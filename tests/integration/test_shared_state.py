@@ -196,6 +196,7 @@ def test_redis_state_outlives_a_mock_restart_and_an_outage_is_a_503(
         (["--state", "rediss:/nohost"], "no host"),
         (["--state", "memory", "--workers", "2"], "cannot be shared by --workers 2"),
         (["--state", "reddis://h:1/0"], "did you mean redis://?"),
+        (["--state", "redis://127.0.0.1:1/0"], "unavailable: Error 111"),
     ],
 )
 def test_a_bad_state_is_one_line_and_exit_2(args: list[str], expected: str) -> None:
