@@ -175,7 +175,8 @@ class SqliteStore(Store):
         def work(conn: sqlite3.Connection) -> list[KeyView]:
             rows = conn.execute(
                 "SELECT (SELECT scenario FROM pins WHERE session = ?1 AND key = j.value),"
-                " (SELECT coalesce(sum(seconds), 0.0) FROM offsets WHERE session = ?1 AND key IN ('', j.value))"
+                " (SELECT coalesce(sum(seconds), 0.0) FROM offsets"
+                " WHERE session = ?1 AND key IN ('', j.value))"
                 " FROM json_each(?2) AS j ORDER BY j.key",
                 (session, orjson.dumps(list(keys)).decode()),
             ).fetchall()
