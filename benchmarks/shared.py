@@ -131,9 +131,8 @@ def measure(config: Config, say: Callable[[str], None]) -> dict[str, dict[str, f
                     "stateless": _load(wrk, ports, STATELESS, config, tmp, f"{kind}-stateless"),
                     "polls": _load(wrk, ports, POLLED, config, tmp, f"{kind}-polls"),
                 }
-                say(
-                    f"{label}: {rows[label]['stateless']:,.0f} stateless/s, {rows[label]['polls']:,.0f} polls/s"
-                )
+                row = rows[label]
+                say(f"{label}: {row['stateless']:,.0f} stateless/s, {row['polls']:,.0f} polls/s")
     return rows
 
 
@@ -168,8 +167,10 @@ def main() -> int:
         print(f"bench: error: {exc}", file=sys.stderr)
         return 2
     load = os.getloadavg()[0]
+    print(render(rows))
     print(
-        f"{render(rows)}\n\n{config.seconds:g} s per cell, {config.connections} connections, load average {load:.1f} on {os.cpu_count()} CPUs"
+        f"\n{config.seconds:g} s per cell, {config.connections} connections,"
+        f" load average {load:.1f} on {os.cpu_count()} CPUs (a shared machine: noisy)"
     )
     return 0
 
