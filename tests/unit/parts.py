@@ -16,7 +16,7 @@ from mockserver.pipeline.request import Request
 from mockserver.produce.fixtures import FixtureSet, load_fixtures
 from mockserver.produce.producer import Producer
 from mockserver.spec.catalog import Api, Operation, load_catalog
-from mockserver.store import MemoryStore
+from mockserver.store import MemoryStore, Store
 from tests.conftest import FIXTURES, SLUGS, SPECS
 
 __all__ = ["APIS", "ORIGIN", "Parts", "api", "op", "read", "wire"]
@@ -49,7 +49,7 @@ def read(
 @dataclass
 class Parts:
     clock: SessionClock
-    state: MemoryStore
+    state: Store
     producer: Producer
     chooser: Chooser
 
@@ -81,10 +81,11 @@ def wire(
     faults: tuple[FaultRule, ...] = (),
     fixtures_only: bool = False,
     seed: int = 0,
+    store: Store | None = None,
 ) -> Parts:
     """A frozen clock (scale 0) at ORIGIN, fresh state, the project's fixtures (or none)."""
     clock = SessionClock(ORIGIN, scale=0.0)
-    state = MemoryStore()
+    state = store or MemoryStore()
     pins = StorePins(state, clock)
     producer = Producer(_FIXTURES if fixtures else FixtureSet(), clock, pins, seed=seed, cache_size=64)
     chooser = Chooser(producer, FaultPlan(faults, seed=1), state, fixtures_only=fixtures_only)
