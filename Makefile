@@ -45,6 +45,7 @@ test: check test-debs
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks.shared
 
 soak: $(STAMP)
 	$(BIN)/python -m benchmarks.soak

@@ -147,6 +147,14 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
         default=None,
         help="worker processes (same answers from each; default 1)",
     )
+    serve.add_argument(
+        "--state",
+        default=None,
+        help="shared state store: redis://host:port/db for replicas (default: memory; SQLite with --workers)",
+    )
+    serve.add_argument(
+        "--state-prefix", default=None, help="prefix of the store's Redis keys (default mockserver)"
+    )
     serve.add_argument("--admin-token", default=None, help="token the /__mock/ control API requires")
     serve.add_argument(
         "--quiet",

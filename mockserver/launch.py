@@ -54,16 +54,26 @@ def render_banner(apis: Sequence[Any], settings: Any, base: str) -> str:
 def run_serve(args: argparse.Namespace) -> int:
     """Serve the specs as the flags say; returns the exit code."""
     quiet_dependency_warnings()
-    import uvicorn
-
-    from mockserver.app import create_app
-    from mockserver.settings import UVICORN_OPTIONS, Settings, parse_origin, to_environ
+    from mockserver.settings import Settings
+    from mockserver.store import shared_for_workers
 
     tls_args = ("tls", "cert", "key", "tls_dir")
     flags = {k: v for k, v in vars(args).items() if k != "command" and k not in tls_args}
     flags["specs"] = tuple(args.specs) or None
     flags["tokens"] = tuple(args.tokens) if args.tokens else None
     settings = Settings.from_sources(flags)
+    # --workers N > 1 share one store: a private SQLite file unless --state names one.
+    with shared_for_workers(settings.state, settings.workers) as url:
+        return _serve(args, replace(settings, state=url))
+
+
+def _serve(args: argparse.Namespace, settings: Any) -> int:
+    import uvicorn
+
+    from mockserver.app import create_app
+    from mockserver.settings import UVICORN_OPTIONS, parse_origin, to_environ
+
+    _check_store(settings)
     app = create_app(settings)
     with socket.socket() as probe:
         # As uvicorn binds its own socket: a port whose last connections sit in TIME_WAIT is free.
@@ -106,7 +116,7 @@ def run_serve(args: argparse.Namespace) -> int:
         signal.signal(stop, lambda *_: None)
     if settings.workers > 1:
         # Every worker rebuilds the same settings; the clock origin is fixed once, here, so all
-        # workers place every timeline at the same moment. Journal and scenarios are per worker.
+        # workers place every timeline at the same moment; they share the store named by `state`.
         origin = repr(parse_origin(settings.clock_origin))
         os.environ.update(to_environ(replace(settings, clock_origin=origin)))
         uvicorn.run(
@@ -118,6 +128,7 @@ def run_serve(args: argparse.Namespace) -> int:
             **ssl,  # type: ignore[arg-type]
             **UVICORN_OPTIONS,
         )
+        _print_report(settings, server)
         return 0
     uvicorn.run(
         app,
@@ -126,8 +137,53 @@ def run_serve(args: argparse.Namespace) -> int:
         **ssl,  # type: ignore[arg-type]
         **UVICORN_OPTIONS,
     )
-    from mockserver.server.polls import shutdown_report
-
-    if report := shutdown_report(server.state.journal, server.apis):
-        print(report, file=sys.stderr)
+    _print_report(settings, server)
     return 0
+
+
+def _check_store(settings: Any) -> None:
+    """Refuse to start (ConfigError, exit 2) when the state store does not answer."""
+    import asyncio
+
+    from mockserver.exceptions import ConfigError, StateUnavailable
+    from mockserver.store import from_settings
+
+    async def ping() -> None:
+        store = from_settings(settings)
+        try:
+            await store.ping()
+        finally:
+            await store.close()
+
+    log = logging.getLogger("mockserver.state")
+    log.disabled = True  # the one line is the error below
+    try:
+        asyncio.run(ping())
+    except StateUnavailable as exc:
+        raise ConfigError(f"--state: {exc}") from None
+    finally:
+        log.disabled = False
+
+
+def _print_report(settings: Any, server: Any) -> None:
+    """The poll report of the default session at shutdown (read before a private store is removed)."""
+    import asyncio
+
+    from mockserver.exceptions import StateUnavailable
+    from mockserver.server.polls import shutdown_report
+    from mockserver.store import MemoryStore, from_settings
+
+    async def entries() -> list[Any]:
+        store = server.store if isinstance(server.store, MemoryStore) else from_settings(settings)
+        try:
+            return await store.recent("")
+        finally:
+            if store is not server.store:
+                await store.close()
+
+    try:
+        found = asyncio.run(entries())
+    except StateUnavailable:
+        return
+    if report := shutdown_report(found, server.apis):
+        print(report, file=sys.stderr)

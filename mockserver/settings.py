@@ -93,6 +93,8 @@ class Settings:
     fault_seed: int = 0
     admin_token: str | None = None
     workers: int = 1
+    state: str | None = None
+    state_prefix: str = "mockserver"
 
     @classmethod
     def from_sources(cls, flags: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> Settings:
@@ -123,6 +125,10 @@ class Settings:
                 f"--host {settings.host} reaches beyond this machine: then the control API needs"
                 " --admin-token"
             )
+        if settings.state:
+            from mockserver.store.factory import check_state_url
+
+            check_state_url(settings.state)
         if settings.time_scale <= 0:
             raise ConfigError(f"time scale must be above 0, got {settings.time_scale}")
         return settings

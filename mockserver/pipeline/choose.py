@@ -4,18 +4,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mockserver.exceptions import StateUnavailable
 from mockserver.pipeline.faults import FaultPlan
+from mockserver.pipeline.pins import CURRENT_LOOKUP, CURRENT_SESSION, Lookup, MissingState
 from mockserver.pipeline.prefer import PreferError
 from mockserver.pipeline.request import Request
 from mockserver.produce.producer import Producer
 from mockserver.produce.resource import copy_json
 from mockserver.produce.scenarios import ScenarioAnswer
-from mockserver.render.errors import render_error
+from mockserver.render.errors import render_error, render_problem
 from mockserver.render.reply import Reply
 from mockserver.spec.catalog import Operation
 from mockserver.spec.responses import success_status
+from mockserver.store import Store
 
 __all__ = ["Choice", "Chooser"]
+
+_MAX_ROUNDS = 16  # rounds of reading a shared store for one answer; each reads only ids still unknown
 
 
 @dataclass(frozen=True)
@@ -31,12 +36,15 @@ class Chooser:
     """Decides, in this order: the client's `Prefer`; a fault rule; the turn of a scenario the id
     is pinned to; a fixture; generated data."""
 
-    def __init__(self, producer: Producer, faults: FaultPlan, *, fixtures_only: bool = False) -> None:
+    def __init__(
+        self, producer: Producer, faults: FaultPlan, store: Store, *, fixtures_only: bool = False
+    ) -> None:
         self.producer = producer
         self.faults = faults
+        self.store = store
         self.fixtures_only = fixtures_only
 
-    def choose(self, request: Request) -> Choice:
+    async def choose(self, request: Request) -> Choice:
         """The answer to a routed, checked request.
 
         Raises:
@@ -66,7 +74,40 @@ class Chooser:
                 if decision.retry_after is not None:
                     headers["Retry-After"] = f"{decision.retry_after:g}"
                 return Choice(Reply(int(decision.status), reply.body, headers, reply.media_type), delay)
-        return Choice(self._success(request, status), delay)
+        try:
+            return Choice(await self._read_state(request, status), delay)
+        except StateUnavailable as exc:
+            return Choice(self._unavailable(op, str(exc)), delay)
+
+    def _unavailable(self, op: Operation, message: str) -> Reply:
+        """503 in the API's own envelope where it documents one, else the mock's problem document."""
+        if "503" in op.responses:
+            reply = render_error(op, "unavailable", message, self.producer.generator, status="503")
+            if reply is not None:
+                return reply
+        return render_problem("state-unavailable", message)
+
+    async def _read_state(self, request: Request, status: str) -> Reply:
+        """`_success` with the store's state of the ids it shows (read in rounds when shared).
+
+        Raises:
+            StateUnavailable: the shared store cannot be reached.
+        """
+        lookup = Lookup(self.store, CURRENT_SESSION.get())
+        token = CURRENT_LOOKUP.set(lookup)
+        try:
+            while True:
+                try:
+                    reply = self._success(request, status)
+                except (MissingState, Exception):
+                    if not lookup.pending or lookup.rounds >= _MAX_ROUNDS:
+                        raise
+                else:
+                    if not lookup.pending or lookup.rounds >= _MAX_ROUNDS:
+                        return reply
+                await lookup.resolve()
+        finally:
+            CURRENT_LOOKUP.reset(token)
 
     def _success(self, request: Request, status: str) -> Reply:
         """A scenario's turn, else a fixture, else generated data (or the API's "not found")."""

@@ -20,6 +20,7 @@ __all__ = [
     "Pins",
     "ScenarioAnswer",
     "ScenarioRun",
+    "StepProgress",
     "Turn",
     "Turns",
     "child_timeline",
@@ -39,12 +40,30 @@ class ScenarioRun:
     history: list[tuple[str, float]] = field(default_factory=list)
 
 
+class StepProgress(Protocol):
+    """One counted poll: polls so far (this one included), its step, when the run and each step began."""
+
+    @property
+    def polls(self) -> int: ...
+
+    @property
+    def index(self) -> int: ...
+
+    @property
+    def started(self) -> float: ...
+
+    @property
+    def step_times(self) -> tuple[float, ...]: ...
+
+
 class Pins(Protocol):
     """What producing needs of the mock's state: pinned scenarios, their progress, clock offsets."""
 
     def pinned(self, key: str) -> str | None: ...
 
-    def run(self, key: str, scenario: str) -> ScenarioRun: ...
+    def progress(self, key: str, scenario: Scenario, now: float) -> StepProgress:
+        """Count one poll of `key` through `scenario` (atomically, wherever the state lives)."""
+        ...
 
     def offset(self, key: str) -> float: ...
 
@@ -181,5 +200,6 @@ class Turns:
         if name is None or name not in op.rules.scenarios:
             return None
         scenario = op.rules.scenarios[name]
-        run = self.pins.run(key, name)
-        return Forced(scenario, run, take_turn(scenario, run, self.now(key)))
+        p = self.pins.progress(key, scenario, self.now(key))
+        run = ScenarioRun(name, p.polls, p.started)
+        return Forced(scenario, run, Turn(scenario.steps[p.index], p.index, p.step_times))

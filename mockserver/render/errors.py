@@ -29,6 +29,8 @@ PROBLEMS: Mapping[str, tuple[int, str]] = {
     "mock-failure": (500, "The mock failed"),
     "bad-request": (400, "The request could not be read"),
     "admin-token-required": (401, "The control API needs the admin token"),
+    "bad-session": (400, "The session named by X-Mock-Session or /__session/<name>/ cannot be used"),
+    "state-unavailable": (503, "The shared state store cannot be reached"),
 }
 
 _DEFAULT_STATUSES: Mapping[str, tuple[str, ...]] = {

@@ -10,49 +10,52 @@ from typing import Any
 import orjson
 from starlette.responses import Response
 
-from mockserver.exceptions import did_you_mean
-from mockserver.pipeline.state import MockState
+from mockserver.exceptions import StateUnavailable, did_you_mean
+from mockserver.pipeline.pins import CURRENT_SESSION, SessionClock
 from mockserver.produce.generate import format_time
-from mockserver.produce.lifecycle import Clock
 from mockserver.render.errors import render_problem
 from mockserver.server.keys import KeyNames
 from mockserver.server.middleware import render_reply as render
-from mockserver.server.polls import poll_report
 from mockserver.server.targets import Target, resolve_target
 from mockserver.spec.catalog import Api
+from mockserver.store import Store
 
 __all__ = ["ADMIN_SPEC", "admin_handlers"]
 
 ADMIN_SPEC = Path(__file__).with_name("admin.yaml")
 
 
-def admin_handlers(apis: Sequence[Api], clock: Clock, state: MockState) -> Mapping[str, Callable[..., Any]]:
-    """operationId -> handler, each bound to the server's APIs, clock and state."""
+def admin_handlers(
+    apis: Sequence[Api], clock: SessionClock, store: Store
+) -> Mapping[str, Callable[..., Any]]:
+    """operationId -> handler, each bound to the server's APIs, clock and store; each acts on the
+    request's session only."""
     names = KeyNames(apis)
 
-    def health_body() -> dict[str, Any]:
+    async def health_body(session: str) -> dict[str, Any]:
         return {
             "status": "ok",
             "apis": [api.slug for api in apis],
-            "now": format_time(clock.now(), "rfc3339"),
-            "state": state.sizes(),
+            "now": format_time(clock.base_now() + await store.offset(session), "rfc3339"),
+            "state": await store.sizes(session),
         }
 
     async def health() -> dict[str, Any]:
-        return health_body()
+        return await health_body(CURRENT_SESSION.get())
 
     async def reset() -> dict[str, Any]:
-        state.reset()
-        clock.reset()
-        return health_body()
+        session = CURRENT_SESSION.get()
+        await store.reset(session)
+        return await health_body(session)
 
     async def journal(limit: int = 100, path: str | None = None, status: int | None = None) -> dict[str, Any]:
-        return {
-            "entries": [e.as_dict(names) for e in state.journal.select(limit=limit, path=path, status=status)]
-        }
+        await store.flush()
+        entries = await store.journal(CURRENT_SESSION.get(), limit=limit, path=path, status=status)
+        return {"entries": [e.as_dict(names) for e in entries]}
 
     async def polls() -> dict[str, Any]:
-        return {"polls": poll_report(state.journal, names)}
+        await store.flush()
+        return {"polls": await store.poll_report(CURRENT_SESSION.get(), names)}
 
     async def list_scenarios() -> dict[str, Any]:
         return {
@@ -81,22 +84,20 @@ def admin_handlers(apis: Sequence[Api], clock: Clock, state: MockState) -> Mappi
             return render(
                 render_problem("bad-request", f"no scenario {scenario!r}: {op.id} offers {offered}{hint}")
             )
-        state.pin(target.key, scenario)
+        await store.pin(CURRENT_SESSION.get(), target.key, scenario)
         return {"key": names(target.key), "scenario": scenario}
 
     async def advance_clock(body: dict[str, Any]) -> Any:
         seconds = float(body["seconds"])
+        session = CURRENT_SESSION.get()
         if "api" not in body:
-            clock.advance(seconds)
-            return {"now": format_time(clock.now(), "rfc3339")}  # the whole clock: no key
+            offset = await store.advance(session, seconds)
+            return {"now": format_time(clock.base_now() + offset, "rfc3339")}  # the whole clock: no key
         target, problem = resolve(body)
         if target is None:
             return problem
-        state.advance(target.key, seconds)
-        return {
-            "now": format_time(clock.now() + state.offset(target.key), "rfc3339"),
-            "key": names(target.key),
-        }
+        offset = await store.advance(session, seconds, target.key)
+        return {"now": format_time(clock.base_now() + offset, "rfc3339"), "key": names(target.key)}
 
     handlers: dict[str, Callable[..., Any]] = {
         "health": health,
@@ -115,7 +116,10 @@ def _as_json(handler: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(handler)
     async def wrapper(**kwargs: Any) -> Response:
-        result = await handler(**kwargs)
+        try:
+            result = await handler(**kwargs)
+        except StateUnavailable as exc:
+            return render(render_problem("state-unavailable", str(exc)))
         if isinstance(result, Response):
             return result
         return Response(orjson.dumps(result), media_type="application/json")

@@ -2,7 +2,7 @@
 
 A request's path through the app:
 
-    Journal -> AdminGuard -> index / docs | Connexion:
+    SessionRouter -> Journal -> AdminGuard -> index / docs | Connexion:
       ServerError -> Exception (native errors, `failures`) -> Routing -> Security
       -> RequestValidation (parameters read once) -> ResponseValidation (opt-in)
       -> handler: Prefer read -> `pipeline.choose` (Prefer, fault, scenario, fixture, generate)
@@ -27,20 +27,20 @@ from starlette.types import ASGIApp
 from mockserver.lint import check_servable
 from mockserver.pipeline.choose import Chooser
 from mockserver.pipeline.faults import check_fault_plan, load_fault_plan
+from mockserver.pipeline.pins import SessionClock, StorePins
 from mockserver.pipeline.route import Routes
-from mockserver.pipeline.state import MockState
 from mockserver.produce.fixtures import load_fixtures
-from mockserver.produce.lifecycle import Clock
 from mockserver.produce.producer import Producer
 from mockserver.server.admin import ADMIN_SPEC, admin_handlers
 from mockserver.server.connexion import MIDDLEWARES, MockApp, SpecParameterValidator, security_map
 from mockserver.server.docs import docs_routes
 from mockserver.server.failures import FAILURE_TYPES, failure_reply, trailing_slash_reply
 from mockserver.server.handler import operation_handler
-from mockserver.server.middleware import AdminGuard, JournalMiddleware, NoRedirect
+from mockserver.server.middleware import AdminGuard, JournalMiddleware, NoRedirect, SessionRouter
 from mockserver.settings import Settings, default_fixture_dir, default_spec_dir, parse_origin
 from mockserver.spec.catalog import Api, load_api, load_catalog, load_document
 from mockserver.spec.security import credential_headers
+from mockserver.store import from_settings
 
 __all__ = ["MockServer", "create_app", "create_app_from_environ"]
 
@@ -64,7 +64,7 @@ class MockServer:
             known=known,
             must_exist=settings.fixtures != default_fixture_dir(),
         )
-        self.clock = Clock(parse_origin(settings.clock_origin), scale=settings.time_scale)
+        self.clock = SessionClock(parse_origin(settings.clock_origin), scale=settings.time_scale)
         self.faults = load_fault_plan(
             settings.faults,
             latency=settings.latency,
@@ -76,11 +76,12 @@ class MockServer:
         for warning in check_fault_plan(self.faults, self.apis, known):
             logging.getLogger("mockserver").warning("mockserver: warning: %s", warning)
         self.secret_headers = credential_headers(self.apis)
-        self.state = MockState(journal_size=settings.journal_size, max_ids=settings.max_ids)
+        self.store = from_settings(settings)
+        pins = StorePins(self.store, self.clock)
         self.producer = Producer(
-            self.fixtures, self.clock, self.state, seed=settings.seed, cache_size=settings.cache_size
+            self.fixtures, self.clock, pins, seed=settings.seed, cache_size=settings.cache_size
         )
-        self.chooser = Chooser(self.producer, self.faults, fixtures_only=settings.fixtures_only)
+        self.chooser = Chooser(self.producer, self.faults, self.store, fixtures_only=settings.fixtures_only)
 
 
 class _OperationResolver(Resolver):  # type: ignore[misc]
@@ -103,7 +104,7 @@ def _connexion_app(server: MockServer) -> AsyncApp:
         swagger_ui_options=SwaggerUIOptions(swagger_ui=False, serve_spec=False),
         validate_responses=settings.validate_responses,
     )
-    handlers = admin_handlers(server.apis, server.clock, server.state)
+    handlers = admin_handlers(server.apis, server.clock, server.store)
     control = Routes([load_api(ADMIN_SPEC)])
     app.add_api(
         load_document(ADMIN_SPEC),
@@ -160,8 +161,7 @@ def create_app(settings: Settings) -> ASGIApp:
         router, lambda method, path: trailing_slash_reply(server.routes, generator, method, path)
     )
     guarded = AdminGuard(answered, settings.admin_token)
-    outer = JournalMiddleware(
-        guarded, server.state.journal, server.secret_headers, access_log=settings.access_log
-    )
+    journal = JournalMiddleware(guarded, server.store, server.secret_headers, access_log=settings.access_log)
+    outer = SessionRouter(journal, server.store)
     outer.server = server  # type: ignore[attr-defined]  # cli.py reads the journal at shutdown
     return outer

@@ -44,7 +44,7 @@ def operation_handler(api: Api, op: Operation, chooser: Chooser) -> Callable[[Sc
             values = read_values(reader, scope)
         raw = next((v for k, v in scope["headers"] if k == b"prefer"), None)
         prefer = _NO_PREFERENCE if raw is None else parse_prefer(raw.decode("latin-1"))
-        choice = chooser.choose(Request(api, op, values, prefer))
+        choice = await chooser.choose(Request(api, op, values, prefer))
         if choice.delay_s:
             await asyncio.sleep(choice.delay_s)
         if choice.drop or choice.reply is None:

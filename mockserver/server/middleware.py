@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import logging
 import os
@@ -14,15 +15,19 @@ import orjson
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mockserver.pipeline.state import Journal, JournalEntry
+from mockserver.exceptions import StateUnavailable
+from mockserver.pipeline.pins import CURRENT_SESSION
 from mockserver.render.errors import render_problem
 from mockserver.render.reply import Reply
+from mockserver.store import JournalEntry, SessionError, Store
+from mockserver.store.sessions import session_scope
 
 __all__ = [
     "CURRENT_ENTRY",
     "AdminGuard",
     "JournalMiddleware",
     "NoRedirect",
+    "SessionRouter",
     "mark_dropped",
     "printable",
     "render_reply",
@@ -98,9 +103,9 @@ def _access_line(entry: JournalEntry, colour: bool) -> str:
 class JournalMiddleware:
     """Record every API request (not the mock's own `/__mock/` paths) with masked credentials."""
 
-    def __init__(self, app: ASGIApp, journal: Journal, secret: frozenset[str], *, access_log: bool) -> None:
+    def __init__(self, app: ASGIApp, store: Store, secret: frozenset[str], *, access_log: bool) -> None:
         self.app = app
-        self.journal = journal
+        self.store = store
         self.secret = secret
         self.access_log = access_log
         self.colour = _colour()
@@ -142,10 +147,50 @@ class JournalMiddleware:
             entry.latency_ms = round((time.perf_counter() - started) * 1000, 3)
             if entry.dropped:
                 _DROPS.pending += 1
-            self.journal.add(entry)
             CURRENT_ENTRY.reset(token)
+            with contextlib.suppress(StateUnavailable):  # the answer is sent; the store logged it
+                await self.store.append(CURRENT_SESSION.get(), entry)
             if self.access_log:
                 _LOG.info(_access_line(entry, self.colour))
+
+
+class SessionRouter:
+    """Outermost: the request's session (`X-Mock-Session` or a `/__session/<name>/` prefix, stripped),
+    and the store's start and end with the server's lifespan."""
+
+    def __init__(self, app: ASGIApp, store: Store) -> None:
+        self.app = app
+        self.store = store
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self.app(scope, self._closing(receive), send)
+            return
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        try:
+            session, routed = session_scope(scope)
+        except SessionError as exc:
+            await render_reply(render_problem("bad-session", str(exc)))(scope, receive, send)
+            return
+        token = CURRENT_SESSION.set(session)
+        try:
+            await self.app(routed, receive, send)
+        finally:
+            CURRENT_SESSION.reset(token)
+
+    def _closing(self, receive: Receive) -> Receive:
+        """`receive` that writes the store's queue and closes it when the server shuts down."""
+
+        async def closing() -> Message:
+            message = await receive()
+            if message["type"] == "lifespan.shutdown":
+                with contextlib.suppress(StateUnavailable):
+                    await self.store.close()
+            return message
+
+        return closing
 
 
 class AdminGuard:

@@ -10,12 +10,13 @@ journal. Backends: `memory` (one process), `sqlite` (the workers of one machine)
 from __future__ import annotations
 
 import abc
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from mockserver.store.journal import JournalEntry
+from mockserver.store.polls import poll_report
 
 __all__ = [
     "DEFAULT_SESSION",
@@ -172,13 +173,9 @@ class Store(abc.ABC):
         entries = await self.recent(session, None if filtered else limit)
         return select_entries(entries, limit=limit, path=path, status=status)
 
-    async def poll_report(self, session: str) -> list[dict[str, Any]]:
+    async def poll_report(self, session: str, name: Callable[[str], Any] = str) -> list[dict[str, Any]]:
         """How each client polled each execution, from the session's journal."""
-        from mockserver.server.polls import poll_report  # moves into the store when it is wired
-
-        entries: list[Any] = await self.recent(session)  # polls.py types the entries of state.py
-        report: list[dict[str, Any]] = poll_report(entries)
-        return report
+        return poll_report(await self.recent(session), name)
 
 
 def redact_url(url: str) -> str:

@@ -6,11 +6,14 @@ the shared stores keep `encode_entry` bytes, credentials masked before they leav
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
+
+from mockserver.produce.generate import format_time
+from mockserver.spec.security import GENERIC_CREDENTIAL_HEADERS
 
 __all__ = ["JournalEntry", "decode_entry", "encode_entry", "mask_headers"]
 
@@ -31,7 +34,7 @@ def mask_headers(
     out = {}
     for name, value in headers.items():
         lowered = name.lower()
-        if lowered in _SECRET_HEADERS or lowered in secret:
+        if lowered in _SECRET_HEADERS or lowered in GENERIC_CREDENTIAL_HEADERS or lowered in secret:
             scheme, _, token = value.partition(" ") if " " in value else ("", "", value)
             tail = token[-4:] if len(token) > 8 else ""
             out[lowered] = f"{scheme + ' ' if scheme else ''}***{tail}"
@@ -60,6 +63,7 @@ class JournalEntry:
     # (execution key, state, terminal) for each execution the answer showed
     observed: tuple[tuple[str, str | None, bool | None], ...] = ()
     client_host: str = "?"
+    dropped: bool = False  # the connection was closed mid-answer on purpose (a fault)
     masked: bool = field(default=False, repr=False)
 
     @property
@@ -73,9 +77,10 @@ class JournalEntry:
         agent = next((v.decode("latin-1") for k, v in self.raw_headers if k.lower() == b"user-agent"), "")
         return f"{self.client_host} {agent}".strip()
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, key: Callable[[str], Any] = str) -> dict[str, Any]:
+        """The entry as the control API shows it: ISO 8601 UTC time, each key as `key(text)`."""
         return {
-            "time": self.time,
+            "time": format_time(self.time, "rfc3339"),
             "method": self.method,
             "path": self.path,
             "query": self.query,
@@ -84,7 +89,8 @@ class JournalEntry:
             "status": self.status,
             "latency_ms": self.latency_ms,
             "retry_after": self.retry_after,
-            "executions": [{"key": k, "state": s, "terminal": t} for k, s, t in self.observed],
+            "dropped": self.dropped,
+            "executions": [{"key": key(k), "state": s, "terminal": t} for k, s, t in self.observed],
         }
 
 
@@ -102,6 +108,7 @@ def encode_entry(entry: JournalEntry) -> bytes:
             "r": entry.retry_after,
             "o": entry.observed,
             "c": entry.client_host,
+            "d": entry.dropped,
         }
     )
 
@@ -121,5 +128,6 @@ def decode_entry(data: bytes | str) -> JournalEntry:
         retry_after=raw["r"],
         observed=tuple((str(k), s, t) for k, s, t in raw["o"]),
         client_host=raw["c"],
+        dropped=bool(raw.get("d", False)),
         masked=True,
     )

@@ -169,13 +169,18 @@ class SqliteStore(Store):
         return (await self.view(session, key)).pinned
 
     async def view(self, session: str, key: str) -> KeyView:
-        def work(conn: sqlite3.Connection) -> KeyView:
-            row = conn.execute(
-                "SELECT (SELECT scenario FROM pins WHERE session = ?1 AND key = ?2),"
-                " (SELECT coalesce(sum(seconds), 0.0) FROM offsets WHERE session = ?1 AND key IN ('', ?2))",
-                (session, key),
-            ).fetchone()
-            return KeyView(row[0], float(row[1]))
+        return (await self.views(session, [key]))[0]
+
+    async def views(self, session: str, keys: Sequence[str]) -> list[KeyView]:
+        def work(conn: sqlite3.Connection) -> list[KeyView]:
+            rows = conn.execute(
+                "SELECT (SELECT scenario FROM pins WHERE session = ?1 AND key = j.value),"
+                " (SELECT coalesce(sum(seconds), 0.0) FROM offsets"
+                " WHERE session = ?1 AND key IN ('', j.value))"
+                " FROM json_each(?2) AS j ORDER BY j.key",
+                (session, orjson.dumps(list(keys)).decode()),
+            ).fetchall()
+            return [KeyView(row[0], float(row[1])) for row in rows]
 
         return await self._run(work, write=False)
 

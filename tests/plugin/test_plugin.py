@@ -110,3 +110,59 @@ def test_a_misspelled_scenario_shows_the_mocks_message_with_the_valid_ones(pytes
         ]
     )
     assert "HTTPStatusError" not in result.stdout.str()
+
+
+def test_two_sessions_on_one_mock_tell_their_own_stories(mock_server: MockServerHandle) -> None:
+    alice, bob = mock_server.for_session("alice"), mock_server.for_session("bob")
+    for handle in (alice, bob):
+        handle.reset()
+    alice.pin("etlworks", "getFlowStatus", {"flowId": 4848}, "stays-running")
+    bob.pin("etlworks", "getFlowStatus", {"flowId": 4848}, "fails-after-3-polls")
+    assert _poll_until_done(bob.base_url, 4848) == ["running"] * 3 + ["error"]
+    assert _poll_until_done(alice.base_url, 4848) == ["running"] * 20
+    assert len(alice.journal()) == 20 and len(bob.journal()) == 4
+    assert [p["polls"] for p in bob.polls()] == [4]
+    assert mock_server.journal(path="/4848") == []  # the default session saw none of it
+
+
+USER_SUITE = """
+import httpx, pathlib, pytest
+
+def poll(base_url, flow_id):
+    seen = []
+    for _ in range(12):
+        seen.append(httpx.get(f"{base_url}/rest/v1/executions/{flow_id}",
+                              headers={"Authorization": "Bearer t"}).json()["status"])
+        if seen[-1] != "running":
+            break
+    return seen
+
+@pytest.mark.parametrize("scenario", ["fails-after-3-polls", "stays-running", "warns-after-2-polls"] * 2)
+def test_same_id_other_story(mock_server, scenario):
+    mock_server.pin("etlworks", "getFlowStatus", {"flowId": 4949}, scenario)
+    seen = poll(mock_server.base_url, 4949)
+    expected = {"fails-after-3-polls": ["running"] * 3 + ["error"],
+                "stays-running": ["running"] * 12,
+                "warns-after-2-polls": ["running"] * 2 + ["warning"]}[scenario]
+    assert seen == expected
+    assert len(mock_server.journal(path="/4949")) == len(expected)
+    root = mock_server.base_url.split("/__session/")[0]
+    pathlib.Path(f"{mock_server.session or 'none'}.root").write_text(root)
+"""
+
+
+def test_xdist_workers_share_one_mock_each_in_its_own_session(pytester: pytest.Pytester) -> None:
+    pytest.importorskip("xdist")  # pinned in the test extra: installed by `make .venv/.installed`
+    pytester.makepyfile(USER_SUITE)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2")
+    result.assert_outcomes(passed=6)
+    roots = {path.stem: path.read_text() for path in pytester.path.glob("*.root")}
+    assert set(roots) == {"gw0", "gw1"} and len(set(roots.values())) == 1, roots
+
+
+def test_a_session_per_test_keeps_even_one_workers_tests_apart(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nmockserver_session_per_test = true\n")
+    pytester.makepyfile(USER_SUITE)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=6)
+    assert len(list(pytester.path.glob("t-*.root"))) == 6

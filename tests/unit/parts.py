@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from mockserver.pipeline.choose import Chooser
+from mockserver.pipeline.choose import Choice, Chooser
 from mockserver.pipeline.faults import FaultPlan, FaultRule
 from mockserver.pipeline.parameters import RequestParameters, parameter_specs
+from mockserver.pipeline.pins import SessionClock, StorePins, run_now
 from mockserver.pipeline.prefer import parse_prefer
 from mockserver.pipeline.request import Request
-from mockserver.pipeline.state import MockState
 from mockserver.produce.fixtures import FixtureSet, load_fixtures
-from mockserver.produce.lifecycle import Clock
 from mockserver.produce.producer import Producer
 from mockserver.spec.catalog import Api, Operation, load_catalog
+from mockserver.store import MemoryStore, Store
 from tests.conftest import FIXTURES, SLUGS, SPECS
 
 __all__ = ["APIS", "ORIGIN", "Parts", "api", "op", "read", "wire"]
@@ -47,10 +48,20 @@ def read(
 
 @dataclass
 class Parts:
-    clock: Clock
-    state: MockState
+    clock: SessionClock
+    state: Store
     producer: Producer
     chooser: Chooser
+
+    def choose(self, request: Request) -> Choice:
+        """The chooser's answer, on an event loop (the memory store never waits on it)."""
+        return asyncio.run(self.chooser.choose(request))
+
+    def pin(self, key: str, scenario: str, session: str = "") -> None:
+        run_now(self.state.pin(session, key, scenario))
+
+    def advance(self, seconds: float, key: str = "", session: str = "") -> None:
+        run_now(self.state.advance(session, seconds, key))
 
     def request(
         self,
@@ -70,10 +81,12 @@ def wire(
     faults: tuple[FaultRule, ...] = (),
     fixtures_only: bool = False,
     seed: int = 0,
+    store: Store | None = None,
 ) -> Parts:
     """A frozen clock (scale 0) at ORIGIN, fresh state, the project's fixtures (or none)."""
-    clock = Clock(ORIGIN, scale=0.0)
-    state = MockState()
-    producer = Producer(_FIXTURES if fixtures else FixtureSet(), clock, state, seed=seed, cache_size=64)
-    chooser = Chooser(producer, FaultPlan(faults, seed=1), fixtures_only=fixtures_only)
+    clock = SessionClock(ORIGIN, scale=0.0)
+    state = store or MemoryStore()
+    pins = StorePins(state, clock)
+    producer = Producer(_FIXTURES if fixtures else FixtureSet(), clock, pins, seed=seed, cache_size=64)
+    chooser = Chooser(producer, FaultPlan(faults, seed=1), state, fixtures_only=fixtures_only)
     return Parts(clock, state, producer, chooser)

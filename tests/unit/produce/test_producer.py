@@ -31,7 +31,7 @@ def test_the_list_rolls_each_id_up_from_its_detail_scenario() -> None:
     request = parts.request(*STATUS, query={"id": ["9-FAILSTEP2", "9-SUCCEEDS"], "requestor": "X"})
     seen = []
     for _ in range(3):
-        choice = parts.chooser.choose(request)
+        choice = parts.choose(request)
         assert choice.reply is not None and choice.reply.status == 200
         seen.append({i["executionId"]: i["status"] for i in choice.reply.body["response"]})
     assert seen[0] == {"9-FAILSTEP2": "running", "9-SUCCEEDS": "running"}

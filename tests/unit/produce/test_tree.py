@@ -34,7 +34,7 @@ def test_a_scenario_gives_the_children_their_states() -> None:
     request = parts.request(*DETAILS, path={"id": "9-FAILSTEP2"}, query={"stepId": "0", "requestor": "X"})
     states = []
     for _ in range(3):
-        choice = parts.chooser.choose(request)
+        choice = parts.choose(request)
         assert choice.reply is not None
         states.append([c["status"] for c in choice.reply.body["subSteps"]][:3])
     assert states[0][:2] == ["In Progress", "Queued"]
