@@ -23,7 +23,7 @@ DETAILS = ("oracle_selfservice", "getWorkflowStatusDetails")
 
 
 def _answer(parts: Parts, slug: str, operation: str, **values: Any) -> Any:
-    choice = parts.chooser.choose(parts.request(slug, operation, **values))
+    choice = parts.choose(parts.request(slug, operation, **values))
     assert choice.reply is not None
     return choice.reply.body
 
@@ -72,7 +72,7 @@ def test_every_pinned_oracle_scenario_keeps_the_tree_rules_on_every_poll(seed: i
     for execution in ("9-SUCCEEDS", "9-FAILSTEP2", "9-THROTTLED", "9-RUNNING"):
         parts = wire(seed=seed)
         for _ in range(6):
-            choice = parts.chooser.choose(
+            choice = parts.choose(
                 parts.request(*DETAILS, path={"id": execution}, query={"stepId": "0", "requestor": "X"})
             )
             assert choice.reply is not None
@@ -175,7 +175,7 @@ def test_every_pinned_scenario_keeps_its_times_across_polls(which: Any, seed: in
     before: Node | None = None
     for gap in gaps:
         parts.clock.advance(gap)
-        choice = parts.chooser.choose(parts.request(slug, operation, **values))
+        choice = parts.choose(parts.request(slug, operation, **values))
         assert choice.reply is not None
         if choice.reply.status != 200:
             continue

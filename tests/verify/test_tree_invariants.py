@@ -29,11 +29,11 @@ def _tree(execution: str = "9-FAILSTEP2", polls: int = 3) -> tuple[Any, Any]:
     parts = wire()
     request = parts.request(*DETAILS, path={"id": execution}, query={"stepId": "0", "requestor": "X"})
     for _ in range(polls - 1):
-        parts.chooser.choose(request)
-    root = parts.chooser.choose(request).reply
+        parts.choose(request)
+    root = parts.choose(request).reply
     assert root is not None
     inner = next(s for s in root.body["subSteps"] if s["hasSubStep"])
-    below = parts.chooser.choose(
+    below = parts.choose(
         parts.request(
             *DETAILS, path={"id": execution}, query={"stepId": str(inner["stepId"]), "requestor": "X"}
         )
@@ -102,7 +102,7 @@ def _check(violation: Any) -> Any:
 def _body() -> Any:
     parts = wire()
     request = parts.request(*DETAILS, path={"id": "9-SUCCEEDS"}, query={"stepId": "0", "requestor": "X"})
-    return parts.chooser.choose(request).reply.body  # type: ignore[union-attr]
+    return parts.choose(request).reply.body  # type: ignore[union-attr]
 
 
 CASE = SimpleNamespace(operation=SimpleNamespace(definition=SimpleNamespace(raw={"operationId": DETAILS[1]})))
