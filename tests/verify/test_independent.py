@@ -9,19 +9,16 @@ our decisions as warnings; `--strict` turns that drift into failures.
 from __future__ import annotations
 
 import ast
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import CREDENTIALS, ROOT, SLUGS, SPECS, RunningServer, launch
+from tests.conftest import CREDENTIALS, SLUGS, RunningServer, launch
+from tests.verify.run import output, verify
 
 pytestmark = pytest.mark.verify
 
-MAX_EXAMPLES = 15
-SEED = 1
 # The drift each server is written to show: (check, x-decision) on its verify report.
 DRIFT = {
     "codecatalyst": ("missing_required_header", "codecatalyst-missing-credential-401"),
@@ -40,32 +37,6 @@ def start_independent(slug: str, tmp: Path) -> RunningServer:
     return launch("tests.verify.independent", slug, tmp=tmp)
 
 
-def verify(
-    slug: str, base_url: str, headers: dict[str, str], *extra: str
-) -> subprocess.CompletedProcess[str]:
-    args = [arg for name, value in headers.items() for arg in ("--header", f"{name}: {value}")]
-    command = [
-        sys.executable,
-        "-m",
-        "mockserver",
-        "verify",
-        str(SPECS / f"{slug}.yaml"),
-        "--base-url",
-        base_url,
-        "--max-examples",
-        str(MAX_EXAMPLES),
-        "--seed",
-        str(SEED),
-        *args,
-        *extra,
-    ]
-    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
-
-
-def _output(result: subprocess.CompletedProcess[str]) -> str:
-    return f"exit {result.returncode}\n--- stdout\n{result.stdout}\n--- stderr\n{result.stderr[-2000:]}"
-
-
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, RunningServer]]:
     running = {slug: start_independent(slug, tmp_path_factory.mktemp(slug)) for slug in SLUGS}
@@ -79,11 +50,11 @@ def test_verify_passes_the_independent_server(
     servers: dict[str, RunningServer], slug: str, headers: dict[str, str]
 ) -> None:
     result = verify(slug, servers[slug].base_url, headers)
-    assert result.returncode == 0, _output(result)
-    assert "FAIL" not in result.stdout, _output(result)
+    assert result.returncode == 0, output(result)
+    assert "FAIL" not in result.stdout, output(result)
     check, decision = DRIFT[slug]
-    assert f"WARN {check}:" in result.stdout, _output(result)
-    assert f"drift from x-decision {decision}" in result.stdout, _output(result)
+    assert f"WARN {check}:" in result.stdout, output(result)
+    assert f"drift from x-decision {decision}" in result.stdout, output(result)
     summary = result.stdout.splitlines()[-1]
     assert " 0 failures" in summary and "drift warnings" in summary, summary
 
@@ -92,20 +63,20 @@ def test_strict_turns_drift_into_failure(servers: dict[str, RunningServer], tmp_
     junit = tmp_path / "verify.xml"
     url, headers = servers["eightbyeight"].base_url, CREDENTIALS["eightbyeight"]
     lenient = verify("eightbyeight", url, headers, "--junit-xml", str(junit))
-    assert lenient.returncode == 0, _output(lenient)
+    assert lenient.returncode == 0, output(lenient)
     text = junit.read_text()
     assert "<skipped" in text and "eightbyeight-completed-at-complete-only" in text, text
     strict = verify("eightbyeight", url, headers, "--strict")
-    assert strict.returncode == 1, _output(strict)
-    assert "FAIL status_fields: /completedAt is set while Terminated" in strict.stdout, _output(strict)
+    assert strict.returncode == 1, output(strict)
+    assert "FAIL status_fields: /completedAt is set while Terminated" in strict.stdout, output(strict)
 
 
 def test_a_server_that_refuses_every_request_fails(servers: dict[str, RunningServer]) -> None:
     # A credential the server does not accept: every valid request is refused, nothing is proved.
     result = verify("etlworks", servers["etlworks"].base_url, {"Authorization": "Bearer not-a-known-token"})
-    assert result.returncode == 1, _output(result)
+    assert result.returncode == 1, output(result)
     refused = "FAIL valid_requests_succeed: every valid request was refused: 403 ×"  # noqa: RUF001
-    assert refused in result.stdout, _output(result)
+    assert refused in result.stdout, output(result)
     assert "check --header" in result.stdout
     assert "0 succeeded" in result.stdout.splitlines()[-1]
 

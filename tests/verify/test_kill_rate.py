@@ -8,19 +8,16 @@ The same verify run against the fake with nothing broken, and against `mockserve
 from __future__ import annotations
 
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import CREDENTIALS, ROOT, SLUGS, SPECS, RunningServer, launch, start_server
+from tests.conftest import CREDENTIALS, SLUGS, RunningServer, launch, start_server
 from tests.verify.fake import BREAKAGES, NONE
+from tests.verify.run import output, verify
 
 pytestmark = pytest.mark.verify
-
-MAX_EXAMPLES = 15
-SEED = 1
 
 
 def start_fake(breakage: str, *, tmp: Path) -> RunningServer:
@@ -30,26 +27,7 @@ def start_fake(breakage: str, *, tmp: Path) -> RunningServer:
 
 def run_verify(slug: str, base_url: str) -> subprocess.CompletedProcess[str]:
     """`mockserver verify specs/<slug>.yaml` with the API's credentials; output for the report."""
-    headers = [arg for name, value in CREDENTIALS[slug].items() for arg in ("--header", f"{name}: {value}")]
-    command = [
-        sys.executable,
-        "-m",
-        "mockserver",
-        "verify",
-        str(SPECS / f"{slug}.yaml"),
-        "--base-url",
-        base_url,
-        "--max-examples",
-        str(MAX_EXAMPLES),
-        "--seed",
-        str(SEED),
-        *headers,
-    ]
-    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
-
-
-def _output(result: subprocess.CompletedProcess[str]) -> str:
-    return f"exit {result.returncode}\n--- stdout\n{result.stdout}\n--- stderr\n{result.stderr[-3000:]}"
+    return verify(slug, base_url, CREDENTIALS[slug])
 
 
 @pytest.mark.parametrize("name", list(BREAKAGES), ids=list(BREAKAGES))
@@ -60,10 +38,10 @@ def test_verify_catches_the_broken_fact(name: str, tmp_path: Path) -> None:
         result = run_verify(breakage.slug, fake.base_url)
     finally:
         fake.stop()
-    assert result.returncode == 1, f"{breakage.fact}: not a violation\n{_output(result)}"
-    assert f"FAIL {breakage.check}:" in result.stdout, f"{breakage.fact}: missed\n{_output(result)}"
+    assert result.returncode == 1, f"{breakage.fact}: not a violation\n{output(result)}"
+    assert f"FAIL {breakage.check}:" in result.stdout, f"{breakage.fact}: missed\n{output(result)}"
     failed = [line for line in result.stdout.splitlines() if line.startswith(f"  FAIL {breakage.check}:")]
-    assert any(breakage.title in line for line in failed), f"{breakage.fact}: other branch\n{_output(result)}"
+    assert any(breakage.title in line for line in failed), f"{breakage.fact}: other branch\n{output(result)}"
 
 
 @pytest.fixture(scope="module")
@@ -83,12 +61,12 @@ def plain_mock(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServ
 @pytest.mark.parametrize("slug", SLUGS)
 def test_verify_passes_the_fake_with_nothing_broken(correct_fake: RunningServer, slug: str) -> None:
     result = run_verify(slug, correct_fake.base_url)
-    assert result.returncode == 0, _output(result)
-    assert "FAIL" not in result.stdout, _output(result)
+    assert result.returncode == 0, output(result)
+    assert "FAIL" not in result.stdout, output(result)
 
 
 @pytest.mark.parametrize("slug", SLUGS)
 def test_verify_passes_the_plain_mock(plain_mock: RunningServer, slug: str) -> None:
     result = run_verify(slug, plain_mock.base_url)
-    assert result.returncode == 0, _output(result)
-    assert "FAIL" not in result.stdout, _output(result)
+    assert result.returncode == 0, output(result)
+    assert "FAIL" not in result.stdout, output(result)
