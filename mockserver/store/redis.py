@@ -34,9 +34,9 @@ from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from mockserver.exceptions import StateUnavailable
-from mockserver.store.base import KeyView, Progress, Store, StoreOptions, redact_url, step_index
-from mockserver.store.buffer import Batch, WriteBehind
-from mockserver.store.journal import JournalEntry, decode_entry, encode_entry
+from mockserver.store.base import KeyView, Progress, StoreOptions, redact_url, step_index
+from mockserver.store.buffer import Batch, SharedStore, WriteBehind
+from mockserver.store.journal import JournalEntry, decode_entry
 from mockserver.store.scripts import APPEND, TAKE_TURN
 from mockserver.store.sessions import check_session
 
@@ -54,7 +54,7 @@ def _text(value: bytes | str | None) -> str | None:
     return value.decode() if isinstance(value, bytes) else value
 
 
-class RedisStore(Store):
+class RedisStore(SharedStore):
     """State in one Redis database, shared by every replica that uses the same URL and prefix."""
 
     def __init__(self, url: str, options: StoreOptions | None = None) -> None:
@@ -175,15 +175,6 @@ class RedisStore(Store):
             pipe.hget(clock, "")
             own, _, whole = await pipe.execute()
         return float(own) + (float(whole or 0.0) if key else 0.0)
-
-    async def offset(self, session: str, key: str = "") -> float:
-        return (await self.view(session, key)).offset
-
-    async def append(self, session: str, entry: JournalEntry) -> None:
-        await self._journal.add(session, encode_entry(entry))
-
-    async def flush(self) -> None:
-        await self._journal.flush()
 
     async def _write_entries(self, batch: Batch) -> None:
         """The batch in one round trip: one script call per session's journal."""

@@ -28,9 +28,9 @@ from typing import TypeVar
 import orjson
 
 from mockserver.exceptions import StateUnavailable
-from mockserver.store.base import KeyView, Progress, Store, StoreOptions, step_index
-from mockserver.store.buffer import Batch, WriteBehind
-from mockserver.store.journal import JournalEntry, decode_entry, encode_entry
+from mockserver.store.base import KeyView, Progress, StoreOptions, step_index
+from mockserver.store.buffer import Batch, SharedStore, WriteBehind
+from mockserver.store.journal import JournalEntry, decode_entry
 
 __all__ = ["SqliteStore", "prepare_file"]
 
@@ -81,7 +81,7 @@ def prepare_file(path: Path) -> None:
             raise StateUnavailable(f"cannot open state file {path}: {exc}") from None
 
 
-class SqliteStore(Store):
+class SqliteStore(SharedStore):
     """State in one SQLite file, shared by every process that opens it."""
 
     def __init__(self, path: Path, options: StoreOptions | None = None) -> None:
@@ -221,15 +221,6 @@ class SqliteStore(Store):
             return float(row[0])
 
         return await self._run(work, write=True)
-
-    async def offset(self, session: str, key: str = "") -> float:
-        return (await self.view(session, key)).offset
-
-    async def append(self, session: str, entry: JournalEntry) -> None:
-        await self._journal.add(session, encode_entry(entry))
-
-    async def flush(self) -> None:
-        await self._journal.flush()
 
     async def _write_entries(self, batch: Batch) -> None:
         """One transaction for a batch of entries; the journals are trimmed every _TRIM_EVERY."""
