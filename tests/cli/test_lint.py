@@ -12,7 +12,7 @@ import pytest
 
 from mockserver import __version__
 from mockserver.lint import RULES
-from tests.conftest import DATA, ROOT
+from tests.conftest import DATA, ROOT, free_port
 
 LINT_DATA = DATA / "lint"
 # FILE#POINTER RULE: MESSAGE
@@ -38,6 +38,7 @@ EXPECTED_MESSAGE = {
     "extension-refs-rollup": "rollup condition 'exploded' is not a lifecycle state of getThing",
     "error-template-valid": "'message' is a required property",
     "decision-governs": "governs '/paths/~1things~1{thingId}/get/parameters/0/shema', which the spec",
+    "schema-bounds": "minimum 5, maximum 1: no value is allowed; expected minimum <= maximum",
 }
 
 # Where each rule's finding points (JSON pointer into the fixture, `/` escaped as `~1`).
@@ -54,6 +55,7 @@ POINTERS = {
     "extension-refs-rollup": "/paths/~1things/get/x-mock/collection/rollup",
     "error-template-valid": f"{_OP}/responses/404/x-mock-error",
     "decision-governs": f"{_OP}/parameters/0/x-decision",
+    "schema-bounds": "/components/schemas/Thing/properties/count",
 }
 
 
@@ -205,3 +207,13 @@ def test_lint_help_shows_examples() -> None:
     assert result.returncode == 0
     assert "examples:" in result.stdout
     assert "mockserver lint specs/etlworks.yaml" in result.stdout
+
+
+def test_serve_refuses_a_spec_whose_bounds_leave_no_value_in_one_line() -> None:
+    spec = relative(LINT_DATA / "schema-bounds.yaml")
+    result = run_mockserver("serve", "--port", str(free_port()), spec)
+    assert_input_error(
+        result,
+        f"{spec}#/components/schemas/Thing/properties/count",
+        "schema-bounds: minimum 5, maximum 1: no value is allowed; expected minimum <= maximum",
+    )

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import httpx
 
+from mockserver.lint import check_spec
 from tests.conftest import CREDENTIALS, DATA, start_server
 
 SIXTH = (DATA / "sixth" / "pipelines.yaml").read_text()
@@ -60,13 +61,17 @@ def test_undocumented_failure_when_the_api_documents_no_error_for_an_invalid_req
 
 
 def test_mock_failure_when_the_mock_itself_fails(tmp_path: Path) -> None:
-    # An integer with an empty range (minimum above maximum): generating the body fails inside the mock.
+    # A valid spec the generator cannot serve: the only integer in [1, 1.5) is 1, but the generator
+    # truncates the fractional bound and steps below it for exclusiveMaximum, an empty range. (An
+    # empty range written in the spec, minimum above maximum, is refused at start-up: schema-bounds.)
     spec = _spec(
         tmp_path,
         "pipelines.yaml",
         "pipeline: {type: string}\n",
-        "pipeline: {type: string}\n                  label: {type: integer, minimum: 5, maximum: 1}\n",
+        "pipeline: {type: string}\n"
+        "                  label: {type: integer, minimum: 1, maximum: 1.5, exclusiveMaximum: true}\n",
     )
+    assert check_spec(spec) == []  # the spec is right: the failure is the mock's own
     answer = _get(str(spec), tmp=tmp_path, path="/ci/v2/pipelines/a/runs/2", headers=KEY)
     assert answer.status_code == 500
     assert answer.json()["type"] == "urn:mockserver:problem:mock-failure"
