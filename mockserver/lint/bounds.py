@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Mapping
-from numbers import Real
 from typing import Any
 
 from mockserver.lint.findings import Finding
@@ -22,20 +21,30 @@ _COUNTS = (
 _DATA = frozenset({"example", "examples", "default", "enum"})
 
 
-def _schemas(node: Any, pointer: str = "") -> Iterator[tuple[str, Mapping[str, Any]]]:
-    """(pointer, mapping) for every mapping of the document outside examples, enums and `x-` values."""
+def _schemas(node: Any, pointer: str = "", names: bool = False) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """(pointer, mapping) for every mapping of the document outside examples, enums and `x-` values;
+    `names` marks a `properties` map, whose keys are property names (`default` is a name there)."""
     if isinstance(node, dict):
         yield pointer, node
         for key, value in node.items():
-            if str(key) not in _DATA and not str(key).startswith("x-"):
-                yield from _schemas(value, f"{pointer}/{pointer_escape(str(key))}")
+            name = str(key)
+            if names or (name not in _DATA and not name.startswith("x-")):
+                at = f"{pointer}/{pointer_escape(name)}"
+                yield from _schemas(value, at, names=not names and name == "properties")
     elif isinstance(node, list):
         for index, value in enumerate(node):
             yield from _schemas(value, f"{pointer}/{index}")
 
 
-def _number(value: Any) -> float | None:
-    return float(value) if isinstance(value, Real) and not isinstance(value, bool) else None
+def _number(value: Any) -> int | float | None:
+    """A finite bound (YAML gives int or float; a bool is not a number here)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return None if isinstance(value, float) and not math.isfinite(value) else value
+
+
+def _whole(value: int | float) -> bool:
+    return isinstance(value, int) or value.is_integer()
 
 
 def _range_problem(schema: Mapping[str, Any]) -> str | None:
@@ -51,8 +60,8 @@ def _range_problem(schema: Mapping[str, Any]) -> str | None:
     if low == high and (open_low or open_high):
         return f"{given}: the exclusive bound leaves no value; expected minimum < maximum"
     if schema.get("type") == "integer":
-        first = math.floor(low) + 1 if open_low and low.is_integer() else math.ceil(low)
-        last = math.ceil(high) - 1 if open_high and high.is_integer() else math.floor(high)
+        first = math.floor(low) + 1 if open_low and _whole(low) else math.ceil(low)
+        last = math.ceil(high) - 1 if open_high and _whole(high) else math.floor(high)
         if first > last:
             return f"{given}: no integer is allowed; expected an integer between them"
     return None

@@ -84,7 +84,17 @@ def test_a_nested_item_schema_is_found_where_it_is_written(tmp_path: Path) -> No
     assert found == [f"{FIELD}/items minimum 9, maximum 0: no value is allowed; expected minimum <= maximum"]
 
 
+def test_a_property_named_like_a_data_keyword_is_still_a_schema(tmp_path: Path) -> None:
+    schema = "{type: object, properties: {default: {type: string, minLength: 2, maxLength: 1}}}"
+    found = _bounds(tmp_path, schema)
+    assert [f.split(" ", 1)[0] for f in found] == [f"{FIELD}/properties/default"]
+
+
 LEAVE_ONE = [
+    "{type: integer, minimum: 1, maximum: 100000000000000000000000000000000000000000000000000000000000000"
+    "00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
+    "000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
+    "00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000}",
     "{type: integer, minimum: 3, maximum: 3}",
     "{type: number, minimum: 1, maximum: 1.5, exclusiveMinimum: true, exclusiveMaximum: true}",
     "{type: integer, minimum: 1, maximum: 1.5, exclusiveMaximum: true}",
