@@ -42,9 +42,15 @@ class Notices:
     """This replica's subscription: what it has heard, and confirmations of its own changes."""
 
     def __init__(
-        self, redis: aioredis.Redis, prefix: str, timeout: float, on_change: Callable[[], None]
+        self,
+        redis: aioredis.Redis,
+        listener: aioredis.Redis,
+        prefix: str,
+        timeout: float,
+        on_change: Callable[[], None],
     ) -> None:
         self._redis = redis
+        self._listener = listener  # without retries: a cut connection must end the subscription here
         self._changes = f"{prefix}:changes".encode()
         self._confirmed = f"{prefix}:confirmed".encode()
         self._timeout = timeout
@@ -73,14 +79,14 @@ class Notices:
     async def _listen(self) -> None:
         delay = 0.05
         while True:
-            pubsub = self._redis.pubsub()
+            pubsub = self._listener.pubsub()
             try:
                 await pubsub.subscribe(self._changes, self._confirmed)
                 subscribed = 0
                 async for message in pubsub.listen():
                     if message["type"] == "subscribe":
                         subscribed += 1
-                        if subscribed == 2:  # both confirmed: from now on no change goes unheard
+                        if subscribed >= 2:  # both confirmed: from now on no change goes unheard
                             self._subscription += 1
                             self._listening, delay = True, 0.05
                     elif message["type"] == "message":
@@ -152,3 +158,4 @@ class Notices:
             with contextlib.suppress(asyncio.CancelledError, RedisError, OSError):
                 await self._task
         self._listening = False
+        await self._listener.aclose()

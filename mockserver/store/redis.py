@@ -79,7 +79,10 @@ class RedisStore(SharedStore):
         self._journal = WriteBehind(self._write_entries, self.options.journal_size)
         self._down = False
         self._views = ViewCache(max_age=timeout)
-        self._notices = Notices(self._redis, self.options.prefix, timeout, self._views.drop)
+        listener = aioredis.Redis.from_url(
+            url, socket_connect_timeout=timeout, retry=Retry(NoBackoff(), 0), health_check_interval=0
+        )
+        self._notices = Notices(self._redis, listener, self.options.prefix, timeout, self._views.drop)
 
     def _names(self, session: str) -> tuple[str, str, str, str]:
         """(pins, clock, journal, run prefix) keys of `session`."""
