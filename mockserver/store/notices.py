@@ -62,10 +62,11 @@ class Notices:
         self._heard = 0  # changes heard on the current subscription
         self._listening = False
         self._task: asyncio.Task[None] | None = None
+        self._closed = False
 
     def token(self) -> tuple[int, int] | None:
         """What this replica has heard, as a snapshot's token; None while it is not subscribed."""
-        if self._task is None:
+        if self._task is None and not self._closed:
             self._start()
         return (self._subscription, self._heard) if self._listening else None
 
@@ -78,7 +79,7 @@ class Notices:
 
     async def _listen(self) -> None:
         delay = 0.05
-        while True:
+        while not self._closed:
             pubsub = self._listener.pubsub()
             try:
                 await pubsub.subscribe(self._changes, self._confirmed)
@@ -152,10 +153,13 @@ class Notices:
             )
 
     async def close(self) -> None:
-        """Stop listening (the notices cannot be used after)."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, RedisError, OSError):
-                await self._task
+        """Stop listening (the notices cannot be used after); never waits longer than `timeout`."""
+        self._closed = True
         self._listening = False
-        await self._listener.aclose()
+        task = self._task
+        if task is not None and not task.done():
+            task.cancel()
+            await asyncio.wait([task], timeout=self._timeout)
+        await self._listener.aclose()  # cuts the subscription's connection, should the task linger
+        if task is not None and not task.done():
+            await asyncio.wait([task], timeout=self._timeout)
