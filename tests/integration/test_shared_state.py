@@ -189,7 +189,6 @@ def test_redis_state_outlives_a_mock_restart_and_an_outage_is_a_503(
     assert "Traceback" not in log and "unavailable" in log
 
 
-
 def test_redis_replicas_answer_unpinned_ids_without_reading_the_store(
     redis_server: RedisServer, tmp_path: Any
 ) -> None:
@@ -212,6 +211,7 @@ def test_redis_replicas_answer_unpinned_ids_without_reading_the_store(
         assert [status(mock, 4747) for _ in range(4)] == ["running"] * 4  # ... told by both at once
     finally:
         mock.stop()
+
 
 @pytest.mark.parametrize(
     ("args", "expected"),
