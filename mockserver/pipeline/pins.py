@@ -1,10 +1,11 @@
 """The producer's view of the state store while one request is answered: pins, offsets, turns.
 
-Producing is synchronous; the store is async. The memory store never awaits, so its calls are
-run to completion on the spot (no event-loop turn, as cheap as plain dicts). A shared store
-(SQLite, Redis) is read in rounds instead: an attempt to answer notes which ids it lacks, the
-chooser fetches them in one batch (`resolve`) and answers again; each poll is counted once per
-request, whatever the number of rounds.
+Producing is synchronous; the store is async. What the store can say at once (`cached_view`:
+always for the memory store; for a shared store while its snapshot of the session stands) is
+used on the spot, and the memory store's turns run to completion without an event-loop turn.
+Otherwise a shared store (SQLite, Redis) is read in rounds: an attempt to answer notes which ids
+it lacks, the chooser fetches them in one batch (`resolve`) and answers again; each poll is
+counted once per request, whatever the number of rounds.
 """
 
 from __future__ import annotations
@@ -56,7 +57,12 @@ class Lookup:
         self.synchronous = isinstance(store, MemoryStore)
         self.views: dict[str, KeyView] = {}
         self.taken: dict[str, Progress] = {}
-        self.want_views: dict[str, None] = {} if self.synchronous else {"": None}  # "": session clock
+        self.want_views: dict[str, None] = {}
+        clock = store.cached_view(session, "")  # "": the session clock, read with the first id
+        if clock is None:
+            self.want_views[""] = None
+        else:
+            self.views[""] = clock
         self.want_turns: dict[str, tuple[str, tuple[int | None, ...], float]] = {}
         self.rounds = 0
 
@@ -68,8 +74,9 @@ class Lookup:
         known = self.views.get(key)
         if known is not None:
             return known
-        if self.synchronous:
-            known = self.views[key] = run_now(self.store.view(self.session, key))
+        known = self.store.cached_view(self.session, key)
+        if known is not None:
+            self.views[key] = known
             return known
         self.want_views[key] = None
         if self.rounds == 0 and key:  # read with the session clock ("") in one batch

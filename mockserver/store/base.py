@@ -105,6 +105,10 @@ class Store(abc.ABC):
     async def pinned(self, session: str, key: str) -> str | None:
         """The scenario `key` is pinned to, or None."""
 
+    def cached_view(self, session: str, key: str) -> KeyView | None:
+        """`view` from what this process knows for sure, without waiting; None when it must read."""
+        return None
+
     @abc.abstractmethod
     async def view(self, session: str, key: str) -> KeyView:
         """The pin of `key` and its clock offset, read together (one round trip where remote)."""

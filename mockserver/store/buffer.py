@@ -14,10 +14,8 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from mockserver.exceptions import StateUnavailable
-from mockserver.store.base import Store
-from mockserver.store.journal import JournalEntry, encode_entry
 
-__all__ = ["Batch", "SharedStore", "WriteBehind"]
+__all__ = ["Batch", "WriteBehind"]
 
 _LOG = logging.getLogger("mockserver.state")
 
@@ -91,18 +89,3 @@ class WriteBehind:
                     self._batch_done()
         finally:
             self._batch_done()
-
-
-class SharedStore(Store):
-    """A store other processes share (SQLite, Redis): its journal is written behind, in batches."""
-
-    _journal: WriteBehind
-
-    async def offset(self, session: str, key: str = "") -> float:
-        return (await self.view(session, key)).offset
-
-    async def append(self, session: str, entry: JournalEntry) -> None:
-        await self._journal.add(session, encode_entry(entry))
-
-    async def flush(self) -> None:
-        await self._journal.flush()

@@ -86,12 +86,15 @@ class MemoryStore(Store):
     async def pinned(self, session: str, key: str) -> str | None:
         return self._sessions.get(session, _EMPTY).pins.get(key)
 
-    async def view(self, session: str, key: str) -> KeyView:
+    def cached_view(self, session: str, key: str) -> KeyView:
         state = self._sessions.get(session, _EMPTY)
         pinned, own = state.pins.get(key), state.offsets.get(key)
         if pinned is None and own is None and not state.clock:
             return _NOTHING  # the common case, without building a value
         return KeyView(pinned, state.clock + (own or 0.0))
+
+    async def view(self, session: str, key: str) -> KeyView:
+        return self.cached_view(session, key)
 
     async def take_turn(
         self, session: str, key: str, scenario: str, spans: Sequence[int | None], now: float

@@ -12,9 +12,10 @@ TTLs: a run expires `ttl` after its last poll; each poll and pin also renews the
 clock; every journal append trims entries older than `ttl` (by Redis' own clock) and renews the
 stream. Poll counting is one Lua script (HINCRBY plus the step times), atomic across replicas.
 
-No pin cache: a request reads its pin and clock offset in one pipelined round trip, so a pin set
-through one replica is seen by the very next request to any other. A version key would cost the
-same round trip and pub/sub would leave a window in which a replica serves a stale pin.
+Pins and clock offsets are answered from a per-process snapshot of the session (`store.shared`),
+kept while no change was announced: every change is published, and each listening replica
+confirms it before the writer answers (`store.notices`), so a pin set through one replica is
+seen by the very next request to any other, and an unpinned id costs no round trip at all.
 
 A lost connection raises `StateUnavailable` within the socket timeout (never a hang); the next
 call reconnects (one immediate retry on a stale pooled connection).
@@ -34,11 +35,13 @@ from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from mockserver.exceptions import StateUnavailable
-from mockserver.store.base import KeyView, Progress, StoreOptions, redact_url, step_index
-from mockserver.store.buffer import Batch, SharedStore, WriteBehind
+from mockserver.store.base import Progress, StoreOptions, redact_url, step_index
+from mockserver.store.buffer import Batch, WriteBehind
 from mockserver.store.journal import JournalEntry, decode_entry
+from mockserver.store.notices import Notices
 from mockserver.store.scripts import APPEND, TAKE_TURN
 from mockserver.store.sessions import check_session
+from mockserver.store.shared import SharedStore, Snapshot, ViewCache
 
 __all__ = ["RedisStore", "session_tag"]
 
@@ -75,6 +78,11 @@ class RedisStore(SharedStore):
         self._keys: dict[str, tuple[str, str, str, str]] = {}
         self._journal = WriteBehind(self._write_entries, self.options.journal_size)
         self._down = False
+        self._views = ViewCache(max_age=timeout)
+        listener = aioredis.Redis.from_url(
+            url, socket_connect_timeout=timeout, retry=Retry(NoBackoff(), 0), health_check_interval=0
+        )
+        self._notices = Notices(self._redis, listener, self.options.prefix, timeout, self._views.drop)
 
     def _names(self, session: str) -> tuple[str, str, str, str]:
         """(pins, clock, journal, run prefix) keys of `session`."""
@@ -114,7 +122,7 @@ class RedisStore(SharedStore):
             pipe.hset(pins, key, scenario)
             pipe.pexpire(pins, self._ttl_ms)
             pipe.delete(run + key)
-            await pipe.execute()
+            await self._notices.execute(pipe)
 
     async def unpin(self, session: str, key: str) -> None:
         pins, _, _, run = self._names(session)
@@ -122,38 +130,24 @@ class RedisStore(SharedStore):
             pipe = self._redis.pipeline(transaction=True)
             pipe.hdel(pins, key)
             pipe.delete(run + key)
-            await pipe.execute()
+            await self._notices.execute(pipe)
 
-    async def pinned(self, session: str, key: str) -> str | None:
-        pins = self._names(session)[0]
-        async with self._guard():
-            value = await self._redis.hget(pins, key)
-        return _text(value)
+    def _token(self, session: str) -> tuple[int, int] | None:
+        return self._notices.token()
 
-    async def view(self, session: str, key: str) -> KeyView:
+    async def _snapshot(self, session: str) -> Snapshot:
+        token = self._token(session)  # before reading: a change heard meanwhile voids the snapshot
         pins, clock, _, _ = self._names(session)
         async with self._guard():
-            pipe = self._redis.pipeline(transaction=False)
-            pipe.hget(pins, key)
-            pipe.hmget(clock, ["", key])
-            pin, (whole, own) = await pipe.execute()
-        offset = float(whole or 0.0) + (float(own or 0.0) if key else 0.0)
-        return KeyView(_text(pin), offset)
-
-    async def views(self, session: str, keys: Sequence[str]) -> list[KeyView]:
-        if not keys:
-            return []
-        pins, clock, _, _ = self._names(session)
-        async with self._guard():
-            pipe = self._redis.pipeline(transaction=False)
-            pipe.hmget(pins, list(keys))
-            pipe.hmget(clock, ["", *keys])
-            pinned, (whole, *own) = await pipe.execute()
-        base = float(whole or 0.0)
-        return [
-            KeyView(_text(pin), base + (float(mine or 0.0) if key else 0.0))
-            for key, pin, mine in zip(keys, pinned, own, strict=True)
-        ]
+            pipe = self._redis.pipeline(transaction=True)
+            pipe.hgetall(pins)
+            pipe.hgetall(clock)
+            pinned, offsets = await pipe.execute()
+        return Snapshot(
+            token,
+            {k.decode(): v.decode() for k, v in pinned.items()},
+            {k.decode(): float(v) for k, v in offsets.items()},
+        )
 
     async def take_turn(
         self, session: str, key: str, scenario: str, spans: Sequence[int | None], now: float
@@ -173,22 +167,19 @@ class RedisStore(SharedStore):
             pipe.hincrbyfloat(clock, key, seconds)
             pipe.pexpire(clock, self._ttl_ms)
             pipe.hget(clock, "")
-            own, _, whole = await pipe.execute()
+            own, _, whole = await self._notices.execute(pipe)
         return float(own) + (float(whole or 0.0) if key else 0.0)
 
     async def _write_entries(self, batch: Batch) -> None:
-        """The batch in one round trip: one script call per session's journal."""
+        """The batch in one script call per session (one round trip under load: one session writes)."""
         by_session: dict[str, list[bytes]] = {}
         for session, data in batch:
             by_session.setdefault(session, []).append(data)
         cap = max(1, self.options.journal_size)
         async with self._guard():
-            pipe = self._redis.pipeline(transaction=False)
-            for session, entries in by_session.items():
-                await self._append(
-                    keys=[self._names(session)[2]], args=[cap, self._ttl_ms, *entries], client=pipe
-                )
-            await pipe.execute()
+            for session, entries in by_session.items():  # one key per call: one cluster slot
+                journal = self._names(session)[2]
+                await self._append(keys=[journal], args=[cap, self._ttl_ms, len(entries), *entries])
 
     async def recent(self, session: str, count: int | None = None) -> list[JournalEntry]:
         journal = self._names(session)[2]
@@ -213,7 +204,9 @@ class RedisStore(SharedStore):
         await self._journal.flush()
         async with self._guard():
             runs = await self._runs(session)
-            await self._redis.unlink(pins, clock, journal, *runs)
+            pipe = self._redis.pipeline(transaction=True)
+            pipe.unlink(pins, clock, journal, *runs)
+            await self._notices.execute(pipe)
 
     async def sizes(self, session: str) -> dict[str, int]:
         pins, clock, journal, _ = self._names(session)
@@ -235,4 +228,5 @@ class RedisStore(SharedStore):
 
     async def close(self) -> None:
         await self._journal.flush()
+        await self._notices.close()
         await self._redis.aclose()

@@ -36,16 +36,21 @@ table.insert(out, 1, tostring(poll + 1))
 return out
 """
 
-# KEYS: journal stream. ARGV: cap, ttl (ms), then encoded entries, oldest first. Drops entries
-# older than ttl by the server's clock, so replicas with skewed clocks agree.
+# KEYS: journal streams (the store passes one). ARGV: cap, ttl (ms), how many entries each key
+# gets, then the encoded entries, oldest first, key by key. Drops entries older than ttl by the server's
+# clock, so replicas with skewed clocks agree. One call per batch: one round trip.
 APPEND = """
 local t = redis.call('TIME')
 local now_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local ttl = tonumber(ARGV[2])
-for i = 3, #ARGV do
-  redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[1], '*', 'e', ARGV[i])
+local cap, ttl = ARGV[1], tonumber(ARGV[2])
+local at = 3 + #KEYS
+for k = 1, #KEYS do
+  for i = at, at + tonumber(ARGV[2 + k]) - 1 do
+    redis.call('XADD', KEYS[k], 'MAXLEN', cap, '*', 'e', ARGV[i])
+  end
+  at = at + tonumber(ARGV[2 + k])
+  redis.call('XTRIM', KEYS[k], 'MINID', tostring(now_ms - ttl))
+  redis.call('PEXPIRE', KEYS[k], ttl)
 end
-redis.call('XTRIM', KEYS[1], 'MINID', tostring(now_ms - ttl))
-redis.call('PEXPIRE', KEYS[1], ttl)
-return #ARGV - 2
+return at - 3 - #KEYS
 """

@@ -28,57 +28,24 @@ from typing import TypeVar
 import orjson
 
 from mockserver.exceptions import StateUnavailable
-from mockserver.store.base import KeyView, Progress, StoreOptions, step_index
-from mockserver.store.buffer import Batch, SharedStore, WriteBehind
+from mockserver.store.base import Progress, StoreOptions, step_index
+from mockserver.store.buffer import Batch, WriteBehind
 from mockserver.store.journal import JournalEntry, decode_entry
+from mockserver.store.shared import SharedStore, Snapshot, ViewCache
+from mockserver.store.sqlfile import (
+    BUSY_TIMEOUT_S,
+    SNAPSHOT,
+    MappedCounter,
+    connect,
+    counter_path,
+    locked,
+    prepare_file,
+)
 
 __all__ = ["SqliteStore", "prepare_file"]
 
 T = TypeVar("T")
-_BUSY_TIMEOUT_S = 5.0
 _TRIM_EVERY = 64  # entries (or pins) written between two trims of the journal and the id tables
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS pins (session TEXT, key TEXT, scenario TEXT NOT NULL, touched REAL NOT NULL,
-    PRIMARY KEY (session, key)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS runs (session TEXT, key TEXT, scenario TEXT NOT NULL, polls INTEGER NOT NULL,
-    started REAL NOT NULL, times TEXT NOT NULL, touched REAL NOT NULL,
-    PRIMARY KEY (session, key)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS offsets (session TEXT, key TEXT, seconds REAL NOT NULL, touched REAL NOT NULL,
-    PRIMARY KEY (session, key)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS journal (id INTEGER PRIMARY KEY, session TEXT NOT NULL,
-    entry BLOB NOT NULL);
-CREATE INDEX IF NOT EXISTS journal_by_session ON journal (session, id);
-"""
-
-
-def _connect(path: Path, timeout: float) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
-    conn.execute("PRAGMA synchronous=OFF")
-    return conn
-
-
-def _locked(exc: sqlite3.OperationalError) -> bool:
-    return "locked" in str(exc) or "busy" in str(exc)
-
-
-def prepare_file(path: Path) -> None:
-    """Create the tables in WAL mode (once; the parent of N workers does it before they start)."""
-    deadline = time.monotonic() + _BUSY_TIMEOUT_S
-    while True:
-        try:
-            setup = _connect(path, _BUSY_TIMEOUT_S)
-            try:
-                setup.execute("PRAGMA journal_mode=WAL")
-                setup.executescript(_SCHEMA)
-            finally:
-                setup.close()
-            return
-        except sqlite3.OperationalError as exc:  # switching to WAL may refuse while others open it
-            if not _locked(exc) or time.monotonic() > deadline:
-                raise StateUnavailable(f"cannot open state file {path}: {exc}") from None
-            time.sleep(0.02)
-        except sqlite3.Error as exc:
-            raise StateUnavailable(f"cannot open state file {path}: {exc}") from None
 
 
 class SqliteStore(SharedStore):
@@ -89,11 +56,13 @@ class SqliteStore(SharedStore):
         self.path = path
         prepare_file(path)
         try:
-            self._fast = _connect(path, 0.0)  # on the event loop: fails at once when locked
-            self._slow = _connect(path, _BUSY_TIMEOUT_S)  # in the thread: waits for the lock
+            self._fast = connect(path, 0.0)  # on the event loop: fails at once when locked
+            self._slow = connect(path, BUSY_TIMEOUT_S)  # in the thread: waits for the lock
         except sqlite3.Error as exc:
             raise StateUnavailable(f"cannot open state file {path}: {exc}") from None
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="mockserver-sqlite")
+        self._generation = MappedCounter(counter_path(path))
+        self._views = ViewCache()
         self._writes = 0
         self._appended = 0
         self._journal = WriteBehind(self._write_entries, self.options.journal_size)
@@ -103,7 +72,7 @@ class SqliteStore(SharedStore):
         try:
             return self._transact(self._fast, work, write)
         except sqlite3.OperationalError as exc:
-            if not _locked(exc):
+            if not locked(exc):
                 raise StateUnavailable(f"state file {self.path}: {exc}") from None
         except sqlite3.Error as exc:
             raise StateUnavailable(f"state file {self.path}: {exc}") from None
@@ -130,6 +99,27 @@ class SqliteStore(SharedStore):
         self._writes += 1
         return self._writes % _TRIM_EVERY == 0
 
+    def _changed(self, conn: sqlite3.Connection) -> None:
+        """Count a change of pins or offsets, last thing before the commit (see `store.generation`)."""
+        (self._generation.value,) = conn.execute("UPDATE meta SET gen = gen + 1 RETURNING gen").fetchone()
+
+    def _token(self, session: str) -> int:
+        return self._generation.value
+
+    async def _snapshot(self, session: str) -> Snapshot:
+        def work(conn: sqlite3.Connection) -> Snapshot:
+            token, pins, offsets = None, {}, {}
+            for kind, key, value in conn.execute(SNAPSHOT, (session,)):
+                if kind == 0:
+                    token = value
+                elif kind == 1:
+                    pins[key] = value
+                else:
+                    offsets[key] = float(value)
+            return Snapshot(token, pins, offsets)
+
+        return await self._run(work, write=False)
+
     def _trim_ids(self, conn: sqlite3.Connection, session: str) -> None:
         """Keep the `max_ids` most recently touched ids of each table (the session clock aside)."""
         for table in ("pins", "runs", "offsets"):
@@ -141,6 +131,8 @@ class SqliteStore(SharedStore):
                 " WHERE session = ? AND key != '' ORDER BY touched DESC LIMIT -1 OFFSET ?)",
                 (session, session, self.options.max_ids),
             )
+            if table != "runs":
+                self._changed(conn)
 
     async def ping(self) -> None:
         await self._run(lambda conn: conn.execute("SELECT 1").fetchone(), write=False)
@@ -155,6 +147,7 @@ class SqliteStore(SharedStore):
             conn.execute("DELETE FROM runs WHERE session = ? AND key = ?", (session, key))
             if trim:
                 self._trim_ids(conn, session)
+            self._changed(conn)
 
         await self._run(work, write=True)
 
@@ -162,27 +155,9 @@ class SqliteStore(SharedStore):
         def work(conn: sqlite3.Connection) -> None:
             conn.execute("DELETE FROM pins WHERE session = ? AND key = ?", (session, key))
             conn.execute("DELETE FROM runs WHERE session = ? AND key = ?", (session, key))
+            self._changed(conn)
 
         await self._run(work, write=True)
-
-    async def pinned(self, session: str, key: str) -> str | None:
-        return (await self.view(session, key)).pinned
-
-    async def view(self, session: str, key: str) -> KeyView:
-        return (await self.views(session, [key]))[0]
-
-    async def views(self, session: str, keys: Sequence[str]) -> list[KeyView]:
-        def work(conn: sqlite3.Connection) -> list[KeyView]:
-            rows = conn.execute(
-                "SELECT (SELECT scenario FROM pins WHERE session = ?1 AND key = j.value),"
-                " (SELECT coalesce(sum(seconds), 0.0) FROM offsets"
-                " WHERE session = ?1 AND key IN ('', j.value))"
-                " FROM json_each(?2) AS j ORDER BY j.key",
-                (session, orjson.dumps(list(keys)).decode()),
-            ).fetchall()
-            return [KeyView(row[0], float(row[1])) for row in rows]
-
-        return await self._run(work, write=False)
 
     async def take_turn(
         self, session: str, key: str, scenario: str, spans: Sequence[int | None], now: float
@@ -218,6 +193,7 @@ class SqliteStore(SharedStore):
                 "SELECT coalesce(sum(seconds), 0.0) FROM offsets WHERE session = ? AND key IN ('', ?)",
                 (session, key),
             ).fetchone()
+            self._changed(conn)
             return float(row[0])
 
         return await self._run(work, write=True)
@@ -265,6 +241,7 @@ class SqliteStore(SharedStore):
         def work(conn: sqlite3.Connection) -> None:
             for table in ("pins", "runs", "offsets", "journal"):
                 conn.execute(f"DELETE FROM {table} WHERE session = ?", (session,))
+            self._changed(conn)
 
         await self._run(work, write=True)
 
@@ -288,3 +265,4 @@ class SqliteStore(SharedStore):
         self._thread.shutdown(wait=True)
         self._fast.close()
         self._slow.close()
+        self._generation.close()

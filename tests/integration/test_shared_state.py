@@ -189,6 +189,30 @@ def test_redis_state_outlives_a_mock_restart_and_an_outage_is_a_503(
     assert "Traceback" not in log and "unavailable" in log
 
 
+def test_redis_replicas_answer_unpinned_ids_without_reading_the_store(
+    redis_server: RedisServer, tmp_path: Any
+) -> None:
+    state = ("--state", redis_server.url, "--state-prefix", f"q{uuid.uuid4().hex[:8]}")
+    mock = Mock([start_server(*state, tmp=tmp_path), start_server(*state, tmp=tmp_path)])
+    try:
+        pin(mock, 4747, "fails-after-3-polls")
+        assert status(mock, 4747) == "running"  # each replica has read its snapshot once now
+        assert status(mock, 4747) == "running"
+        with redis_server.client() as raw:
+            raw.config_resetstat()
+            answered = [status(mock, 50_000 + n) for n in range(60)]
+            stats = raw.info("commandstats")
+        assert not [state for state in answered if state.startswith("HTTP")], answered
+        reads = stats.get("cmdstat_hgetall", {}).get("calls", 0)
+        # Without the cache: two reads per request (pin and clock), 120 here. With it: a snapshot
+        # (two hashes) per replica when one is over a second old (`max_age`), however many ids.
+        assert reads <= 2 * 2 * 8, stats
+        pin(mock, 4747, "stays-running")  # a change through one replica ...
+        assert [status(mock, 4747) for _ in range(4)] == ["running"] * 4  # ... told by both at once
+    finally:
+        mock.stop()
+
+
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
