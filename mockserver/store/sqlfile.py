@@ -1,4 +1,4 @@
-"""The SQLite state file: its tables in WAL mode, and a generation mirror every worker maps into memory.
+"""The SQLite state file: tables in WAL mode, its connections, and a generation mirror in shared memory.
 
 The SQLite store keeps its generation (bumped by every change of pins or clock offsets) in the
 database and mirrors it into an 8-byte file that each worker maps into memory. A worker compares
@@ -12,18 +12,23 @@ machines Python runs on; a torn read could only cause one needless re-read.
 
 from __future__ import annotations
 
+import asyncio
 import mmap
 import os
 import sqlite3
 import struct
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 
 from mockserver.exceptions import StateUnavailable
 
 __all__ = [
     "BUSY_TIMEOUT_S",
     "SNAPSHOT",
+    "Database",
     "MappedCounter",
     "connect",
     "counter_path",
@@ -99,6 +104,7 @@ def _mirror(conn: sqlite3.Connection, path: Path) -> None:
 
 
 _FORMAT = struct.Struct("<q")
+T = TypeVar("T")
 
 
 def counter_path(database: Path) -> Path:
@@ -132,3 +138,51 @@ class MappedCounter:
     def close(self) -> None:
         """Unmap the file (the counter cannot be used after)."""
         self._map.close()
+
+
+class Database:
+    """The file's two connections: one used inline on the event loop, one in a thread when locked."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        prepare_file(path)
+        try:
+            self._fast = connect(path, 0.0)  # on the event loop: fails at once when locked
+            self._slow = connect(path, BUSY_TIMEOUT_S)  # in the thread: waits for the lock
+        except sqlite3.Error as exc:
+            raise StateUnavailable(f"cannot open state file {path}: {exc}") from None
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="mockserver-sqlite")
+
+    async def run(self, work: Callable[[sqlite3.Connection], T], *, write: bool) -> T:
+        """`work` in one transaction: inline when the database is free, else in the thread."""
+        try:
+            return _transact(self._fast, work, write)
+        except sqlite3.OperationalError as exc:
+            if not locked(exc):
+                raise StateUnavailable(f"state file {self.path}: {exc}") from None
+        except sqlite3.Error as exc:
+            raise StateUnavailable(f"state file {self.path}: {exc}") from None
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._thread, _transact, self._slow, work, write)
+        except sqlite3.Error as exc:
+            raise StateUnavailable(f"state file {self.path}: {exc}") from None
+
+    def close(self) -> None:
+        """Wait for the thread, close both connections."""
+        self._thread.shutdown(wait=True)
+        self._fast.close()
+        self._slow.close()
+
+
+def _transact(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], T], write: bool) -> T:
+    if not write:  # one SELECT reads one consistent snapshot by itself
+        return work(conn)
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        result = work(conn)
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+    return result

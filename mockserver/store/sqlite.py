@@ -17,30 +17,19 @@ call move to one thread with a real busy timeout, so a contended write never sta
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TypeVar
 
 import orjson
 
-from mockserver.exceptions import StateUnavailable
 from mockserver.store.base import Progress, StoreOptions, step_index
 from mockserver.store.buffer import Batch, WriteBehind
 from mockserver.store.journal import JournalEntry, decode_entry
 from mockserver.store.shared import SharedStore, Snapshot, ViewCache
-from mockserver.store.sqlfile import (
-    BUSY_TIMEOUT_S,
-    SNAPSHOT,
-    MappedCounter,
-    connect,
-    counter_path,
-    locked,
-    prepare_file,
-)
+from mockserver.store.sqlfile import SNAPSHOT, Database, MappedCounter, counter_path, prepare_file
 
 __all__ = ["SqliteStore", "prepare_file"]
 
@@ -54,53 +43,19 @@ class SqliteStore(SharedStore):
     def __init__(self, path: Path, options: StoreOptions | None = None) -> None:
         super().__init__(options or StoreOptions())
         self.path = path
-        prepare_file(path)
-        try:
-            self._fast = connect(path, 0.0)  # on the event loop: fails at once when locked
-            self._slow = connect(path, BUSY_TIMEOUT_S)  # in the thread: waits for the lock
-        except sqlite3.Error as exc:
-            raise StateUnavailable(f"cannot open state file {path}: {exc}") from None
-        self._thread = ThreadPoolExecutor(1, thread_name_prefix="mockserver-sqlite")
+        self._db = Database(path)
         self._generation = MappedCounter(counter_path(path))
         self._views = ViewCache()
         self._writes = 0
         self._appended = 0
         self._journal = WriteBehind(self._write_entries, self.options.journal_size)
 
-    async def _run(self, work: Callable[[sqlite3.Connection], T], *, write: bool) -> T:
-        """`work` in one transaction: inline when the database is free, else in the thread."""
-        try:
-            return self._transact(self._fast, work, write)
-        except sqlite3.OperationalError as exc:
-            if not locked(exc):
-                raise StateUnavailable(f"state file {self.path}: {exc}") from None
-        except sqlite3.Error as exc:
-            raise StateUnavailable(f"state file {self.path}: {exc}") from None
-        loop = asyncio.get_running_loop()
-        try:
-            return await loop.run_in_executor(self._thread, self._transact, self._slow, work, write)
-        except sqlite3.Error as exc:
-            raise StateUnavailable(f"state file {self.path}: {exc}") from None
-
-    @staticmethod
-    def _transact(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], T], write: bool) -> T:
-        if not write:  # one SELECT reads one consistent snapshot by itself
-            return work(conn)
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            result = work(conn)
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
-        return result
-
     def _trim_due(self) -> bool:
         self._writes += 1
         return self._writes % _TRIM_EVERY == 0
 
     def _changed(self, conn: sqlite3.Connection) -> None:
-        """Count a change of pins or offsets, last thing before the commit (see `store.generation`)."""
+        """Count a change of pins or offsets, last thing before the commit (see `store.sqlfile`)."""
         (self._generation.value,) = conn.execute("UPDATE meta SET gen = gen + 1 RETURNING gen").fetchone()
 
     def _token(self, session: str) -> int:
@@ -118,7 +73,7 @@ class SqliteStore(SharedStore):
                     offsets[key] = float(value)
             return Snapshot(token, pins, offsets)
 
-        return await self._run(work, write=False)
+        return await self._db.run(work, write=False)
 
     def _trim_ids(self, conn: sqlite3.Connection, session: str) -> None:
         """Keep the `max_ids` most recently touched ids of each table (the session clock aside)."""
@@ -135,7 +90,7 @@ class SqliteStore(SharedStore):
                 self._changed(conn)
 
     async def ping(self) -> None:
-        await self._run(lambda conn: conn.execute("SELECT 1").fetchone(), write=False)
+        await self._db.run(lambda conn: conn.execute("SELECT 1").fetchone(), write=False)
 
     async def pin(self, session: str, key: str, scenario: str) -> None:
         trim = self._trim_due()
@@ -149,7 +104,7 @@ class SqliteStore(SharedStore):
                 self._trim_ids(conn, session)
             self._changed(conn)
 
-        await self._run(work, write=True)
+        await self._db.run(work, write=True)
 
     async def unpin(self, session: str, key: str) -> None:
         def work(conn: sqlite3.Connection) -> None:
@@ -157,7 +112,7 @@ class SqliteStore(SharedStore):
             conn.execute("DELETE FROM runs WHERE session = ? AND key = ?", (session, key))
             self._changed(conn)
 
-        await self._run(work, write=True)
+        await self._db.run(work, write=True)
 
     async def take_turn(
         self, session: str, key: str, scenario: str, spans: Sequence[int | None], now: float
@@ -180,7 +135,7 @@ class SqliteStore(SharedStore):
             )
             return Progress(polls + 1, index, started, tuple(times[: index + 1]))
 
-        return await self._run(work, write=True)
+        return await self._db.run(work, write=True)
 
     async def advance(self, session: str, seconds: float, key: str = "") -> float:
         def work(conn: sqlite3.Connection) -> float:
@@ -196,7 +151,7 @@ class SqliteStore(SharedStore):
             self._changed(conn)
             return float(row[0])
 
-        return await self._run(work, write=True)
+        return await self._db.run(work, write=True)
 
     async def _write_entries(self, batch: Batch) -> None:
         """One transaction for a batch of entries; the journals are trimmed every _TRIM_EVERY."""
@@ -217,7 +172,7 @@ class SqliteStore(SharedStore):
                 )
                 self._trim_ids(conn, session)
 
-        await self._run(work, write=True)
+        await self._db.run(work, write=True)
 
     async def recent(self, session: str, count: int | None = None) -> list[JournalEntry]:
         size = max(1, self.options.journal_size)
@@ -232,7 +187,7 @@ class SqliteStore(SharedStore):
         if wanted <= 0:
             return []
         await self._journal.flush()
-        return [decode_entry(data) for data in reversed(await self._run(work, write=False))]
+        return [decode_entry(data) for data in reversed(await self._db.run(work, write=False))]
 
     async def reset(self, session: str) -> None:
         self._journal.discard(session)
@@ -243,7 +198,7 @@ class SqliteStore(SharedStore):
                 conn.execute(f"DELETE FROM {table} WHERE session = ?", (session,))
             self._changed(conn)
 
-        await self._run(work, write=True)
+        await self._db.run(work, write=True)
 
     async def sizes(self, session: str) -> dict[str, int]:
         await self._journal.flush()
@@ -258,11 +213,9 @@ class SqliteStore(SharedStore):
             ).fetchone()
             return dict(zip(("journal", "pinned", "scenarioRuns", "clockOffsets"), row, strict=True))
 
-        return await self._run(work, write=False)
+        return await self._db.run(work, write=False)
 
     async def close(self) -> None:
         await self._journal.flush()
-        self._thread.shutdown(wait=True)
-        self._fast.close()
-        self._slow.close()
+        self._db.close()
         self._generation.close()
