@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import random
 import re
 import string
@@ -175,15 +176,25 @@ class Generator:
         return out
 
     def _integer(self, schema: Mapping[str, Any], rng: random.Random) -> int:
-        low = int(schema.get("minimum", 1))
-        high = int(schema.get("maximum", max(low, 0) + (10**7 if schema.get("format") == "int64" else 1000)))
-        if schema.get("exclusiveMinimum"):
-            low += 1
-        if schema.get("exclusiveMaximum"):
+        """An integer within the bounds (fractional ones too: [1, 1.5) holds only 1), by `multipleOf`."""
+        minimum, maximum = schema.get("minimum"), schema.get("maximum")
+        spread = 10**7 if schema.get("format") == "int64" else 1000
+        high = None if maximum is None else math.floor(maximum)
+        if high is not None and schema.get("exclusiveMaximum") and high == maximum:
             high -= 1
         step = int(schema.get("multipleOf", 1))
-        value = rng.randint(low, high)
-        return value - value % step if step > 1 and value - value % step >= low else value
+        if minimum is None:  # from 1 up where a multiple fits below the maximum, else just below it
+            low = 1 if high is None or high >= step else high - 10 * step
+        else:
+            low = math.ceil(minimum)
+            if schema.get("exclusiveMinimum") and low == minimum:
+                low += 1
+        if high is None:
+            high = max(low, 0) + spread
+        if step > 1:
+            first, last = -(-low // step), high // step  # the multiples of step within [low, high]
+            return rng.randint(first, last) * step if first <= last else low
+        return rng.randint(low, high) if low <= high else low
 
     def _string(self, schema: Mapping[str, Any], rng: random.Random, now: float, name: str) -> str:
         fmt = schema.get("format")

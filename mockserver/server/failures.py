@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Collection
 
 from connexion.exceptions import NonConformingResponse, ProblemException
@@ -21,6 +22,7 @@ __all__ = ["FAILURE_TYPES", "failure_reply", "trailing_slash_reply"]
 FAILURE_TYPES: tuple[type[Exception], ...] = (ProblemException, HTTPException, PreferError, Exception)
 
 _KINDS = {400: "invalid", 401: "unauthenticated", 403: "forbidden", 404: "notFound"}
+_LOG = logging.getLogger("mockserver")
 
 
 def failure_reply(
@@ -41,6 +43,8 @@ def failure_reply(
         return render_problem("bad-prefer", str(exc))
     status = int(getattr(exc, "status", None) or getattr(exc, "status_code", None) or 500)
     detail = str(getattr(exc, "detail", "") or exc)
+    if status >= 500 and not isinstance(exc, (HTTPException, ProblemException)):  # the mock's own bug
+        _LOG.error("mockserver: mock failure on %s %s: %s: %s", method, path, type(exc).__name__, exc)
     if status == 405:
         allow = ", ".join(routes.allowed(path) or (control.allowed(path) if control else []))
         return render_problem(

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import httpx
 
-from mockserver.lint import check_spec
-from tests.conftest import CREDENTIALS, DATA, start_server
+from tests.conftest import CREDENTIALS, DATA, launch, start_server
 
 SIXTH = (DATA / "sixth" / "pipelines.yaml").read_text()
 KEY = {"X-Api-Key": "k"}
@@ -61,21 +60,21 @@ def test_undocumented_failure_when_the_api_documents_no_error_for_an_invalid_req
 
 
 def test_mock_failure_when_the_mock_itself_fails(tmp_path: Path) -> None:
-    # A valid spec the generator cannot serve: the only integer in [1, 1.5) is 1, but the generator
-    # truncates the fractional bound and steps below it for exclusiveMaximum, an empty range. (An
-    # empty range written in the spec, minimum above maximum, is refused at start-up: schema-bounds.)
-    spec = _spec(
-        tmp_path,
-        "pipelines.yaml",
-        "pipeline: {type: string}\n",
-        "pipeline: {type: string}\n"
-        "                  label: {type: integer, minimum: 1, maximum: 1.5, exclusiveMaximum: true}\n",
-    )
-    assert check_spec(spec) == []  # the spec is right: the failure is the mock's own
-    answer = _get(str(spec), tmp=tmp_path, path="/ci/v2/pipelines/a/runs/2", headers=KEY)
+    # The real server with a bug put in (making an integer raises): no valid spec provokes one, and
+    # a spec the mock cannot serve (minimum above maximum) is refused at start-up (schema-bounds).
+    spec = DATA / "sixth" / "pipelines.yaml"
+    server = launch("tests.broken_mock", "serve", str(spec), tmp=tmp_path)
+    try:
+        answer = httpx.get(server.base_url + "/ci/v2/pipelines/a/runs/2", headers=KEY, timeout=10)
+    finally:
+        server.stop()
     assert answer.status_code == 500
+    assert answer.headers["content-type"] == "application/problem+json"
     assert answer.json()["type"] == "urn:mockserver:problem:mock-failure"
     assert "Traceback" not in answer.text
+    log = server.log.read_text()
+    assert "a bug put in by tests/broken_mock.py" in answer.json()["detail"]
+    assert "mock failure on GET /ci/v2/pipelines/a/runs/2: RuntimeError: a bug put in" in log
 
 
 def test_token_refuses_every_other_credential_over_http(tmp_path: Path) -> None:
