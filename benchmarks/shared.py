@@ -3,7 +3,7 @@
 Rows: one process (memory store); two separate processes, each with its own memory (no sharing:
 the baseline of the two-process rows); `--workers 2` (SQLite store, chosen automatically); two
 processes on one `redis-server` (`--state redis://...`). Columns: generated answers of unpinned
-ids (stateless: one state read per request) and polls of ids pinned to a scenario (the write
+ids (stateless: pins come from the view cache) and polls of ids pinned to a scenario (the write
 path: one counted turn per request). Knobs: BENCH_SECONDS, BENCH_WARMUP, BENCH_CONNECTIONS (as
 `python -m benchmarks`). Two ports are loaded by two wrk at once, half the connections each.
 """
