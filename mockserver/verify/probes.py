@@ -40,6 +40,8 @@ class Prober:
     root: str
     headers: Mapping[str, str]
     reproduce: Reproduce
+    client: httpx.Client | None = None
+    """Sends the requests (e.g. Starlette's TestClient for an ASGI app); None: plain HTTP."""
 
     def send(self, case: Any, drop: Collection[str] = ()) -> tuple[httpx.Response, str]:
         """Send `case` with the user's headers (less `drop`); the response and a curl that repeats it."""
@@ -47,7 +49,8 @@ class Prober:
         merged = {**(kwargs.get("headers") or {}), **self.headers}
         sent = {k: v for k, v in merged.items() if k.lower() not in drop}
         params = kwargs.get("params")
-        response = httpx.request(case.method, kwargs["url"], params=params, headers=sent, timeout=10)
+        send = self.client.request if self.client is not None else httpx.request
+        response = send(case.method, kwargs["url"], params=params, headers=sent, timeout=10)
         return response, self.reproduce(case.method, str(response.request.url), sent)
 
     def judge(self, case: Any, response: httpx.Response, curl: str, result: OperationResult) -> None:
