@@ -166,7 +166,9 @@ def classified(api: Api, failure: CaseFailure) -> CaseFailure:
     return replace(failure, decision=decision)
 
 
-def render_request(method: str, url: str, headers: Mapping[str, str], credentials: tuple[Credential, ...]) -> str:
+def render_request(
+    method: str, url: str, headers: Mapping[str, str], credentials: tuple[Credential, ...]
+) -> str:
     """A curl command that repeats a request a probe sent, its credentials as shell variables."""
     kept = {k: v for k, v in headers.items() if k.lower() not in _TRANSPORT_HEADERS}
     parts = ["curl", "-X", method, *(f"-H '{k}: {v}'" for k, v in kept.items()), f"'{url}'"]

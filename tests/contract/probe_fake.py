@@ -1,11 +1,12 @@
-"""A broken fake only verify's credentials probe kills: Oracle's mock behind a sign-in redirect.
+"""A broken fake only verify's polls probe kills: Oracle's first milestone starts earlier each answer.
 
     python -m tests.contract.probe_fake --port PORT
 
-A request to the Oracle API without `Authorization` is answered 302 to a sign-in page (as an SSO
-gateway in front of an API may do) where the vendor page documents 401 or 403. Schemathesis'
-`ignored_auth` counts a redirect as a refusal; verify's `credentials_required` probe does not.
-The other APIs' probe-only breakages are in tests/verify/fake.py (`BREAKAGES`).
+The n-th answer for one step's details shows its first sub-step (milestone) started n seconds
+earlier than the mock says: every single answer is consistent (the first milestone has no earlier
+sibling, its end is untouched), but a start time that moves between polls breaks a documented
+fact only polling the same step shows. The other APIs' probe-only breakages are in
+tests/verify/fake.py (`BREAKAGES`); this one is not there, so the kill-rate figures stay theirs.
 """
 
 from __future__ import annotations
@@ -14,21 +15,38 @@ import argparse
 import sys
 import warnings
 from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
 
 from mockserver.settings import UVICORN_OPTIONS, Settings, default_spec_dir
-from tests.verify.fake import ORACLE_DETAILS, ORACLE_STATUS, BreakingMiddleware, Forward, Request, Response
-from tests.verify.fake import operation_finder
+from tests.verify.fake import (
+    ORACLE_DETAILS,
+    TIME_SCALE,
+    Break,
+    BreakingMiddleware,
+    Request,
+    on_body,
+    operation_finder,
+)
 
-__all__ = ["main", "redirect_to_sign_in"]
-
-SIGN_IN = "https://login.example.invalid/sign-in"
+__all__ = ["first_milestone_moves", "main"]
 
 
-async def redirect_to_sign_in(request: Request, forward: Forward) -> Response:
-    """Oracle requests without a bearer token go to a sign-in page; the rest reach the mock."""
-    if request.operation in ORACLE_STATUS | ORACLE_DETAILS and request.header("authorization") is None:
-        return Response(302, ((b"location", SIGN_IN.encode()), (b"content-length", b"0")), b"")
-    return await forward(request)
+def first_milestone_moves() -> Break:
+    """The n-th answer for one step (path and stepId) moves its first sub-step's start n s earlier."""
+    answers: dict[tuple[str, ...], int] = {}
+
+    def mutate(body: Any, request: Request) -> Any:
+        key = (request.path, *request.query("stepId"))
+        seen = answers.get(key, 0)
+        answers[key] = seen + 1
+        first = (body.get("subSteps") or [None])[0]
+        if isinstance(first, dict) and first.get("startTime"):
+            start = datetime.fromisoformat(str(first["startTime"]).replace("Z", "+00:00"))
+            first["startTime"] = (start - timedelta(seconds=seen)).isoformat().replace("+00:00", "Z")
+        return body
+
+    return on_body(ORACLE_DETAILS, mutate)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -41,9 +59,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from mockserver.app import create_app
 
     specs = tuple(sorted(default_spec_dir().glob("*.yaml")))
-    settings = Settings(specs=specs, port=args.port, access_log=False)
-    app = BreakingMiddleware(create_app(settings), operation_finder(specs), redirect_to_sign_in)
-    print(f"fake: Oracle sign-in redirect on http://127.0.0.1:{args.port}/", file=sys.stderr)
+    settings = Settings(specs=specs, port=args.port, time_scale=TIME_SCALE, access_log=False)
+    app = BreakingMiddleware(create_app(settings), operation_finder(specs), first_milestone_moves())
+    print(f"fake: Oracle's first milestone moves on http://127.0.0.1:{args.port}/", file=sys.stderr)
     uvicorn.run(app, host="127.0.0.1", port=args.port, **UVICORN_OPTIONS)
     return 0
 
