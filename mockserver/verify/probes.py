@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from schemathesis.core import transport
 
 from mockserver.produce.generate import Generator, rng_for
 from mockserver.spec.catalog import Api, Operation
@@ -58,9 +59,11 @@ class Prober:
 
     def judge(self, case: Any, response: httpx.Response, curl: str, result: OperationResult) -> None:
         """The per-response checks on a probe's answer too (a page of 5 shows `limit` at work)."""
+        # As Schemathesis hands it to a check (the URL that was sent, as text).
+        answer = transport.Response.from_httpx(response, verify=True)
         for check in semantic_checks(self.api):
             try:
-                check(None, response, case)
+                check(None, answer, case)
             except ContractViolation as failure:
                 detail = str(failure.message or "")
                 found = CaseFailure(
