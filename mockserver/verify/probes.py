@@ -53,8 +53,10 @@ class Prober:
         merged = {**(kwargs.get("headers") or {}), **self.headers}
         sent = {k: v for k, v in merged.items() if k.lower() not in drop}
         params = kwargs.get("params")
-        send = self.client.request if self.client is not None else httpx.request
-        response = send(case.method, kwargs["url"], params=params, headers=sent, timeout=10)
+        if self.client is not None:  # its own timeout (Starlette's test client takes none per request)
+            response = self.client.request(case.method, kwargs["url"], params=params, headers=sent)
+        else:
+            response = httpx.request(case.method, kwargs["url"], params=params, headers=sent, timeout=10)
         return response, self.reproduce(case.method, str(response.request.url), sent)
 
     def judge(self, case: Any, response: httpx.Response, curl: str, result: OperationResult) -> None:
