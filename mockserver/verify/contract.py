@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import warnings
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,6 +76,9 @@ class _Contract:
 
 
 _CONTRACTS: dict[str, _Contract] = {}
+# The schema object load_contract returned -> its target: two contracts for one spec (the same
+# fingerprint) may point at different servers.
+_TARGETS: dict[int, tuple[weakref.ref[Any], Target]] = {}
 
 
 def _fingerprint(raw: Mapping[str, Any]) -> str:
@@ -98,6 +102,9 @@ def api_of(schema: Any) -> Api | None:
 
 def target_of(schema: Any) -> Target | None:
     """Where the server a `load_contract` schema (or a copy of it) checks is, and how to ask it."""
+    own = _TARGETS.get(id(schema))
+    if own is not None and own[0]() is schema:
+        return own[1]
     contract = _contract_of(schema)
     return contract.target if contract is not None else None
 
@@ -271,4 +278,5 @@ def load_contract(
     root = full_base_url(base_url or "http://testserver", api)
     target = Target(api, root, app, dict(headers or {}), seed or 0, mode)
     _CONTRACTS[_fingerprint(schema.raw_schema)] = _Contract(api, mode, target)
+    _TARGETS[id(schema)] = (weakref.ref(schema), target)
     return schema

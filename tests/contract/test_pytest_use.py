@@ -19,7 +19,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from mockserver.verify import DriftWarning, ProbeError, assert_probes, check_probes, load_contract
-from mockserver.verify.contract import api_of
+from mockserver.verify.contract import api_of, target_of
 from tests.conftest import CREDENTIALS, ROOT, SLUGS, SPECS, RunningServer, launch, start_server
 from tests.contract.test_schemathesis import APP
 from tests.verify.run import output, verify
@@ -48,6 +48,14 @@ def test_app_keeps_the_8x8_contract_across_requests() -> None:
     paged = [e for e in entries if e["status"] == 200 and "offset=" in e["query"]]
     assert len(refused) == 1 and len(paged) >= 3, entries
     assert_probes(schema)
+
+
+def test_probes_go_where_their_own_schema_points() -> None:
+    # A second contract for the same spec (another server) leaves the first one's target alone.
+    other = load_contract(SPECS / "eightbyeight.yaml", base_url="http://127.0.0.1:9", headers={"X": "y"})
+    first, second = target_of(schema), target_of(other)
+    assert first is not None and first.app is APP and first.headers == {"Authorization": "Bearer test-token"}
+    assert second is not None and second.app is None and second.root.startswith("http://127.0.0.1:9/")
 
 
 def test_probes_need_a_contract() -> None:
