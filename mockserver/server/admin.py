@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,8 @@ def admin_handlers(
             "apis": [api.slug for api in apis],
             "now": format_time(clock.base_now() + await store.offset(session), "rfc3339"),
             "state": await store.sizes(session),
+            # Which process answered: with --workers N, each worker is its own process.
+            "worker": {"pid": os.getpid()},
         }
 
     async def health() -> dict[str, Any]:

@@ -3,7 +3,7 @@
 Built on Schemathesis (all phases and response checks) plus the spec's own facts, read from the
 same `x-mock` extensions that drive the mock. From pytest:
 
-    from mockserver.verify import load_contract
+    from mockserver.verify import assert_probes, load_contract
 
     schema = load_contract("specs/etlworks.yaml", base_url="http://127.0.0.1:8000",
                            headers={"Authorization": "Bearer t"})
@@ -11,6 +11,9 @@ same `x-mock` extensions that drive the mock. From pytest:
     @schema.parametrize()
     def test_server_keeps_the_contract(case):
         case.call_and_validate()
+
+    def test_server_keeps_the_contract_across_requests():
+        assert_probes(schema)  # verify's probes: credentials, repeated polls, pages
 """
 
 from __future__ import annotations
@@ -23,12 +26,16 @@ if TYPE_CHECKING:
     from mockserver.verify.contract import DriftWarning, load_contract
     from mockserver.verify.report import render_heading, render_text, write_junit
     from mockserver.verify.runner import Report, VerifyError, run_verify
+    from mockserver.verify.suite import ProbeError, assert_probes, check_probes
 
 __all__ = [
     "ContractViolation",
     "DriftWarning",
+    "ProbeError",
     "Report",
     "VerifyError",
+    "assert_probes",
+    "check_probes",
     "load_contract",
     "render_heading",
     "render_text",
@@ -50,6 +57,9 @@ _HOMES = {
     "Report": "runner",
     "VerifyError": "runner",
     "run_verify": "runner",
+    "ProbeError": "suite",
+    "assert_probes": "suite",
+    "check_probes": "suite",
 }
 
 

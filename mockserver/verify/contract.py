@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import warnings
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,12 +30,14 @@ from mockserver.verify.grounds import governing_decision, grounds_of
 __all__ = [
     "Drift",
     "DriftWarning",
+    "Target",
     "alternative_auth_noise",
     "api_of",
     "credential_headers",
     "full_base_url",
     "load_contract",
     "recorded_drift",
+    "target_of",
 ]
 
 
@@ -53,13 +56,29 @@ class Drift:
 
 
 @dataclass(frozen=True)
+class Target:
+    """Where a contract's requests go: the API root URL, the ASGI app (if any), the user's headers."""
+
+    api: Api
+    root: str
+    app: Any
+    headers: Mapping[str, str]
+    seed: int
+    drift: str
+
+
+@dataclass(frozen=True)
 class _Contract:
     api: Api
     drift: str  # "warn": a DriftWarning; "fail": a failure; "record": kept in `drifts`
+    target: Target
     drifts: list[Drift] = field(default_factory=list)
 
 
 _CONTRACTS: dict[str, _Contract] = {}
+# The schema object load_contract returned -> its target: two contracts for one spec (the same
+# fingerprint) may point at different servers.
+_TARGETS: dict[int, tuple[weakref.ref[Any], Target]] = {}
 
 
 def _fingerprint(raw: Mapping[str, Any]) -> str:
@@ -79,6 +98,15 @@ def api_of(schema: Any) -> Api | None:
     """The `Api` a Schemathesis schema (or any copy of it) was loaded for by `load_contract`."""
     contract = _contract_of(schema)
     return contract.api if contract is not None else None
+
+
+def target_of(schema: Any) -> Target | None:
+    """Where the server a `load_contract` schema (or a copy of it) checks is, and how to ask it."""
+    own = _TARGETS.get(id(schema))
+    if own is not None and own[0]() is schema:
+        return own[1]
+    contract = _contract_of(schema)
+    return contract.target if contract is not None else None
 
 
 def alternative_auth_noise(api: Api, case: Any, name: str, failure: Any) -> bool:
@@ -247,5 +275,8 @@ def load_contract(
     if seed is not None:
         schema.config.seed = seed
     mode = on_drift or ("fail" if strict else "warn")
-    _CONTRACTS[_fingerprint(schema.raw_schema)] = _Contract(api, mode)
+    root = full_base_url(base_url or "http://testserver", api)
+    target = Target(api, root, app, dict(headers or {}), seed or 0, mode)
+    _CONTRACTS[_fingerprint(schema.raw_schema)] = _Contract(api, mode, target)
+    _TARGETS[id(schema)] = (weakref.ref(schema), target)
     return schema

@@ -9,9 +9,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from schemathesis.core import transport
 
 from mockserver.produce.generate import Generator, rng_for
 from mockserver.spec.catalog import Api, Operation
+from mockserver.spec.pointers import pointer_get
 from mockserver.spec.responses import response_schema
 from mockserver.verify.checks import (
     ContractViolation,
@@ -30,6 +32,8 @@ _POLLS = 6
 
 Reproduce = Callable[[str, str, Mapping[str, str]], str]
 """(method, url, headers) -> a curl command that repeats a request a probe sent."""
+_Items = tuple[str, str]
+"""(pointer to a node's children, pointer to a child's id) for polling a tree's children."""
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,8 @@ class Prober:
     root: str
     headers: Mapping[str, str]
     reproduce: Reproduce
+    client: httpx.Client | None = None
+    """Sends the requests (e.g. Starlette's TestClient for an ASGI app); None: plain HTTP."""
 
     def send(self, case: Any, drop: Collection[str] = ()) -> tuple[httpx.Response, str]:
         """Send `case` with the user's headers (less `drop`); the response and a curl that repeats it."""
@@ -47,14 +53,19 @@ class Prober:
         merged = {**(kwargs.get("headers") or {}), **self.headers}
         sent = {k: v for k, v in merged.items() if k.lower() not in drop}
         params = kwargs.get("params")
-        response = httpx.request(case.method, kwargs["url"], params=params, headers=sent, timeout=10)
+        if self.client is not None:  # its own timeout (Starlette's test client takes none per request)
+            response = self.client.request(case.method, kwargs["url"], params=params, headers=sent)
+        else:
+            response = httpx.request(case.method, kwargs["url"], params=params, headers=sent, timeout=10)
         return response, self.reproduce(case.method, str(response.request.url), sent)
 
     def judge(self, case: Any, response: httpx.Response, curl: str, result: OperationResult) -> None:
         """The per-response checks on a probe's answer too (a page of 5 shows `limit` at work)."""
+        # As Schemathesis hands it to a check (the URL that was sent, as text).
+        answer = transport.Response.from_httpx(response, verify=True)
         for check in semantic_checks(self.api):
             try:
-                check(None, response, case)
+                check(None, answer, case)
             except ContractViolation as failure:
                 detail = str(failure.message or "")
                 found = CaseFailure(
@@ -90,10 +101,17 @@ def run_probes(op: Operation, cases: list[Any], prober: Prober, result: Operatio
                 )
             )
     schema = response_schema(op, next((s for s in op.responses if s.startswith("2")), "200")) or {}
-    lifecycles = [(p, s, lc) for p, s, lc in find_lifecycles(schema) if p == ""]
-    if lifecycles and op.rules.collection is None:
+    found = {p: (s, lc) for p, s, lc in find_lifecycles(schema)}
+    tree = op.rules.tree
+    # The resource itself, or the children of a tree node (each known by the tree's id field).
+    polled: list[tuple[Any, _Items | None]] = []
+    if "" in found and op.rules.collection is None:
+        polled.append((found[""], None))
+    if tree is not None and f"{tree.children}/*" in found:
+        polled.append((found[f"{tree.children}/*"], (tree.children, tree.id)))
+    for lifecycle, items in polled:
         for sample in cases:
-            if _probe_polls(sample, prober, lifecycles[0][1:], result):
+            if _probe_polls(sample, prober, lifecycle, result, items):
                 break
     collection = op.rules.collection
     if collection is not None and collection.limit and collection.offset and not collection.each:
@@ -130,27 +148,40 @@ def _regression(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[st
     return None
 
 
-def _probe_polls(case: Any, prober: Prober, found: Any, result: OperationResult) -> bool:
-    """Poll one resource; False when it never showed a start time (nothing to judge)."""
+def _resources(body: Any, items: _Items | None) -> dict[str, Any]:
+    """The polled resources of one answer by name: the body itself, or each child by its id."""
+    if items is None:
+        return {"": body} if isinstance(body, dict) else {}
+    children = pointer_get(body, items[0]) if isinstance(body, dict) else None
+    found = [c for c in children or [] if isinstance(c, dict)] if isinstance(children, list) else []
+    return {f"{items[1].lstrip('/')} {pointer_get(c, items[1])}: ": c for c in found}
+
+
+def _probe_polls(
+    case: Any, prober: Prober, found: Any, result: OperationResult, items: _Items | None
+) -> bool:
+    """Poll one resource (or a node's children); False when none showed a start time (nothing to judge)."""
     schema, lifecycle = found
-    views = []
+    views: dict[str, list[dict[str, Any]]] = {}
     curl = ""
     for _ in range(_POLLS):
         response, curl = prober.send(case)
         result.cases += 1
         prober.judge(case, response, curl, result)
         if response.status_code == 200:
-            views.append(lifecycle_view(response.json(), schema, lifecycle))
+            for name, resource in _resources(response.json(), items).items():
+                views.setdefault(name, []).append(lifecycle_view(resource, schema, lifecycle))
         time.sleep(0.3)
-    for before, after in itertools.pairwise(views):
-        problem = _regression(before, after)
-        if problem:
-            title, expected, got, key = problem
-            grounds = prober.lifecycle_grounds(schema, key)
-            detail = f"expected: {expected}\ngot: {got}"
-            result.add(CaseFailure(Probe.POLLS, title, detail, curl, grounds=grounds))
-            return True
-    return any(v.get("start") for v in views)
+    for name, seen in views.items():
+        for before, after in itertools.pairwise(seen):
+            problem = _regression(before, after)
+            if problem:
+                title, expected, got, key = problem
+                grounds = prober.lifecycle_grounds(schema, key)
+                detail = f"expected: {expected}\ngot: {name}{got}"
+                result.add(CaseFailure(Probe.POLLS, title, detail, curl, grounds=grounds))
+                return True
+    return any(v.get("start") for seen in views.values() for v in seen)
 
 
 def _probe_pages(op: Operation, case: Any, prober: Prober, result: OperationResult) -> bool:

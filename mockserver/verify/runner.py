@@ -23,12 +23,20 @@ from mockserver.verify.contract import (
     load_contract,
     recorded_drift,
 )
-from mockserver.verify.evidence import from_headers, render_credentials, render_curl
+from mockserver.verify.evidence import Credential, from_headers, render_credentials, render_curl
 from mockserver.verify.grounds import governing_decision, grounds_of
 from mockserver.verify.probes import Prober, run_probes
 from mockserver.verify.results import CaseFailure, OperationResult, Report
 
-__all__ = ["CaseFailure", "OperationResult", "Report", "VerifyError", "run_verify"]
+__all__ = [
+    "CaseFailure",
+    "OperationResult",
+    "Report",
+    "VerifyError",
+    "classified",
+    "render_request",
+    "run_verify",
+]
 
 
 class VerifyError(MockServerError, ConnectionError):
@@ -123,9 +131,7 @@ class _Run:
         self.result(_label(drift.case)).add(CaseFailure(name, title, detail, curl, grounds=drift.grounds))
 
     def reproduce(self, method: str, url: str, headers: Mapping[str, str]) -> str:
-        kept = {k: v for k, v in headers.items() if k.lower() not in _TRANSPORT_HEADERS}
-        parts = ["curl", "-X", method, *(f"-H '{k}: {v}'" for k, v in kept.items()), f"'{url}'"]
-        return render_curl(" ".join(parts), self.credentials)
+        return render_request(method, url, headers, self.credentials)
 
     def evidence(self) -> None:
         """An operation where no valid request succeeded proved nothing: that is a failure."""
@@ -151,8 +157,22 @@ class _Run:
         """Mark each failure that rests only on the spec's own decisions as drift."""
         for result in self.report.operations.values():
             for key, failure in result.failures.items():
-                decision = governing_decision(self.api.document, failure.grounds) if failure.grounds else None
-                result.failures[key] = replace(failure, decision=decision)
+                result.failures[key] = classified(self.api, failure)
+
+
+def classified(api: Api, failure: CaseFailure) -> CaseFailure:
+    """`failure` with the `x-decision` it drifts from, if only the spec's own decisions govern it."""
+    decision = governing_decision(api.document, failure.grounds) if failure.grounds else None
+    return replace(failure, decision=decision)
+
+
+def render_request(
+    method: str, url: str, headers: Mapping[str, str], credentials: tuple[Credential, ...]
+) -> str:
+    """A curl command that repeats a request a probe sent, its credentials as shell variables."""
+    kept = {k: v for k, v in headers.items() if k.lower() not in _TRANSPORT_HEADERS}
+    parts = ["curl", "-X", method, *(f"-H '{k}: {v}'" for k, v in kept.items()), f"'{url}'"]
+    return render_curl(" ".join(parts), credentials)
 
 
 def run_verify(

@@ -153,6 +153,13 @@ def test_workers_give_identical_answers(tmp_path: Path) -> None:
                 bodies.append(client.get(path, headers=CREDENTIALS["codecatalyst"]).json())
         # The workers share one journal (a SQLite store): whichever answers shows all 30 requests
         # (another worker's entries are written behind, within a round trip).
+        # Which worker answers shows in the health answer; fresh connections reach both.
+        pids = set()
+        for _ in range(200):
+            with httpx.Client(base_url=server.base_url) as client:
+                pids.add(client.get("/__mock/health").json()["worker"]["pid"])
+            if len(pids) >= 2:
+                break
         journals = set()
         for _ in range(10):
             for _ in range(100):
@@ -166,6 +173,7 @@ def test_workers_give_identical_answers(tmp_path: Path) -> None:
     finally:
         server.stop()
     assert len(children) >= 2, "uvicorn runs one process per worker"
+    assert len(pids) == 2 and pids <= {int(child) for child in children}, (pids, children)
     assert all(body == bodies[0] for body in bodies)
     assert len(journals) == 1 and len(next(iter(journals))) == 30, "one journal, every request"
     log = server.log.read_text()

@@ -32,6 +32,7 @@ class Mock:
     """The servers of one deployment; each request goes to the next one, on a new connection."""
 
     servers: list[RunningServer]
+    workers: int = 1
     turn: Iterator[int] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -71,17 +72,31 @@ def eventually(read: Callable[[], Any], want: Callable[[Any], bool]) -> Any:
 @pytest.fixture(scope="module", params=["memory", "workers-2", "redis-2-processes"])
 def mock(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mock]:
     tmp = tmp_path_factory.mktemp(request.param)
+    workers = 1
     if request.param == "memory":
         servers = [start_server(tmp=tmp)]
     elif request.param == "workers-2":
         servers = [start_server("--workers", "2", tmp=tmp)]
+        workers = 2
     else:
         redis: RedisServer = request.getfixturevalue("redis_server")
         state = ("--state", redis.url, "--state-prefix", f"t{uuid.uuid4().hex[:8]}")
         servers = [start_server(*state, tmp=tmp), start_server(*state, tmp=tmp)]
-    deployment = Mock(servers)
+    deployment = Mock(servers, workers)
     yield deployment
     deployment.stop()
+
+
+def test_every_process_answers(mock: Mock) -> None:
+    # The stories below are only shared when more than one process tells them: each health
+    # answer names its worker, so fresh connections must reach two (one for `memory`).
+    expected = len(mock.servers) * mock.workers
+    pids = set()
+    for _ in range(200):
+        pids.add(mock.request("GET", "/__mock/health").json()["worker"]["pid"])
+        if len(pids) >= expected:
+            break
+    assert len(pids) == expected, pids
 
 
 @pytest.fixture
