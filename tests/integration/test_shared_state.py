@@ -19,6 +19,8 @@ import httpx
 import pytest
 
 from tests.conftest import CREDENTIALS, RunningServer, start_server
+from tests.integration.test_scenarios import _POLL as SCENARIO_POLLS
+from tests.integration.test_scenarios import ROWS
 from tests.store_fixtures import RedisServer, redis_server
 
 __all__ = ["redis_server"]  # the fixture, used by this module
@@ -131,6 +133,20 @@ def test_journal_health_and_poll_report_agree_whoever_answers(fresh: Mock) -> No
     entries = fresh.request("GET", "/__mock/journal").json()["entries"]
     assert [e["path"] for e in entries] == ["/rest/v1/executions/4343"] * 4
     assert entries[0]["headers"]["authorization"].startswith("Bearer ***")
+
+
+@pytest.mark.parametrize(("slug", "execution", "name", "polls"), ROWS, ids=[f"{r[0]}:{r[1]}" for r in ROWS])
+def test_every_documented_scenario_is_told_alike_whoever_answers(
+    fresh: Mock, slug: str, execution: str, name: str, polls: list[str]
+) -> None:
+    # README's scenario table, as tests/integration/test_scenarios.py replays it on one process.
+    path, read = SCENARIO_POLLS[slug]
+    expected = [*polls, polls[-1], polls[-1]]  # the last step repeats
+    seen = []
+    for _ in expected:
+        response = fresh.request("GET", path(execution), headers=CREDENTIALS[slug])
+        seen.append(read(response.json()) if response.status_code == 200 else str(response.status_code))
+    assert seen == expected, name
 
 
 def test_the_clock_moves_for_every_process(fresh: Mock) -> None:
