@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 import redis.asyncio as aioredis
-from redis.exceptions import RedisError
+from redis.exceptions import RedisError, ResponseError
 
 __all__ = ["Notices"]
 
@@ -61,8 +61,10 @@ class Notices:
         self._subscription = 0  # counts subscriptions made and lost: a new one trusts no old snapshot
         self._heard = 0  # changes heard on the current subscription
         self._listening = False
+        self._subscribed = asyncio.Event()  # set while listening (writers wait for it, bounded)
         self._task: asyncio.Task[None] | None = None
         self._closed = False
+        self._refused = False
 
     def token(self) -> tuple[int, int] | None:
         """What this replica has heard, as a snapshot's token; None while it is not subscribed."""
@@ -89,9 +91,16 @@ class Notices:
                         subscribed += 1
                         if subscribed >= 2:  # both confirmed: from now on no change goes unheard
                             self._subscription += 1
-                            self._listening, delay = True, 0.05
+                            self._listening, self._refused, delay = True, False, 0.05
+                            self._subscribed.set()
                     elif message["type"] == "message":
                         await self._heard_message(message)
+            except ResponseError as exc:  # e.g. an ACL without SUBSCRIBE: say so once
+                if not self._refused:
+                    _LOG.warning(
+                        "state: cannot subscribe to change notices (%s): every request reads the store", exc
+                    )
+                self._refused = True
             except (RedisError, OSError) as exc:
                 _LOG.debug("state notices: subscription lost: %s", exc)
             finally:
@@ -105,6 +114,7 @@ class Notices:
         if self._listening:
             self._subscription += 1
         self._listening = False
+        self._subscribed.clear()
 
     async def _heard_message(self, message: dict[str, Any]) -> None:
         data: bytes = message["data"]
@@ -123,6 +133,14 @@ class Notices:
 
     async def execute(self, pipe: Any) -> list[Any]:
         """Run the transaction `pipe` (changes) with a notice of it; its replies, once confirmed."""
+        if not self._listening and not self._closed:  # its own confirmations come through it
+            if self._task is None:
+                self._start()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self._timeout):
+                    await self._subscribed.wait()
+        if self._refused:  # no notices here (an ACL without channels): every replica reads the store
+            return list(await pipe.execute())
         change = f"{self._replica}:{next(self._ids)}".encode()
         wait = self._waiting[change] = _Wait()
         try:

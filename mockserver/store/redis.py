@@ -35,7 +35,7 @@ from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from mockserver.exceptions import StateUnavailable
-from mockserver.store.base import Progress, StoreOptions, redact_url, step_index
+from mockserver.store.base import KeyView, Progress, StoreOptions, redact_url, step_index
 from mockserver.store.buffer import Batch, WriteBehind
 from mockserver.store.journal import JournalEntry, decode_entry
 from mockserver.store.notices import Notices
@@ -134,6 +134,19 @@ class RedisStore(SharedStore):
 
     def _token(self, session: str) -> tuple[int, int] | None:
         return self._notices.token()
+
+    async def _read(self, session: str, keys: Sequence[str]) -> list[KeyView]:
+        pins, clock, _, _ = self._names(session)
+        async with self._guard():
+            pipe = self._redis.pipeline(transaction=False)
+            pipe.hmget(pins, list(keys))
+            pipe.hmget(clock, ["", *keys])
+            pinned, (whole, *own) = await pipe.execute()
+        base = float(whole or 0.0)
+        return [
+            KeyView(_text(pin), base + (float(mine or 0.0) if key else 0.0))
+            for key, pin, mine in zip(keys, pinned, own, strict=True)
+        ]
 
     async def _snapshot(self, session: str) -> Snapshot:
         token = self._token(session)  # before reading: a change heard meanwhile voids the snapshot

@@ -98,13 +98,21 @@ class SharedStore(Store):
         """Read the session's pins and offsets at once, with the token they were read under."""
         raise NotImplementedError
 
+    async def _read(self, session: str, keys: Sequence[str]) -> list[KeyView]:
+        """`views` without a cache (no token): only the ids asked, where the backend can."""
+        snapshot = await self._snapshot(session)
+        return [snapshot.view(key) for key in keys]
+
     def cached_view(self, session: str, key: str) -> KeyView | None:
         snapshot = self._views.get(session, self._token(session))
         return None if snapshot is None else snapshot.view(key)
 
     async def views(self, session: str, keys: Sequence[str]) -> list[KeyView]:
-        snapshot = self._views.get(session, self._token(session))
+        token = self._token(session)
+        snapshot = self._views.get(session, token)
         if snapshot is None:
+            if token is None:  # nothing to keep a snapshot under: read only what is asked
+                return await self._read(session, keys)
             snapshot = await self._snapshot(session)
             self._views.put(session, snapshot)
         return [snapshot.view(key) for key in keys]

@@ -154,6 +154,26 @@ def test_a_change_through_one_process_is_seen_by_the_next_answer_of_another(make
     run(body())
 
 
+
+def test_a_writer_that_just_started_is_confirmed_too(make_shared: MakeShared) -> None:
+    async def body() -> None:
+        reader = make_shared()
+        try:
+            await _listening(reader)
+            assert await reader.view("", "flow:8") == KeyView(None, 0.0)  # cached now
+            writer = make_shared()  # its first call is a change: it subscribes before it writes
+            try:
+                await writer.pin("", "flow:8", "stays-running")
+                assert writer._token("") is not None  # it listened (to collect the confirmations)
+                assert reader.cached_view("", "flow:8") is None
+                assert (await reader.view("", "flow:8")).pinned == "stays-running"
+            finally:
+                await writer.close()
+        finally:
+            await reader.close()
+
+    run(body())
+
 def test_sessions_are_cached_apart(make_shared: MakeShared) -> None:
     async def body() -> None:
         one, two = make_shared(), make_shared()
@@ -226,3 +246,33 @@ def test_a_replica_that_lost_its_subscription_trusts_no_snapshot(
         run(body())
     finally:
         raw.close()
+
+
+def test_a_redis_user_without_channels_works_without_the_cache(
+    redis_server: RedisServer,  # noqa: F811
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    name = f"nochan{uuid.uuid4().hex[:6]}"
+    with redis_server.client() as raw:  # Redis 7's default for a new user: no pub/sub channels
+        raw.execute_command("ACL", "SETUSER", name, "on", ">secret", "~*", "+@all", "resetchannels")
+    url = redis_server.url.replace("redis://", f"redis://{name}:secret@")
+    prefix = f"acl-{uuid.uuid4().hex[:8]}"
+
+    async def body() -> None:
+        reader = from_url(url, StoreOptions(prefix=prefix, timeout=0.5))
+        writer = from_url(url, StoreOptions(prefix=prefix, timeout=0.5))
+        assert isinstance(reader, RedisStore) and isinstance(writer, RedisStore)
+        try:
+            with caplog.at_level(logging.WARNING, logger="mockserver.state"):
+                assert await reader.view("", "flow:3") == KeyView(None, 0.0)
+                await writer.pin("", "flow:3", "stays-running")
+            assert reader.cached_view("", "flow:3") is None  # no notices: nothing is cached
+            assert (await reader.view("", "flow:3")).pinned == "stays-running"
+            await writer.advance("", 30.0)
+            assert await reader.view("", "flow:4") == KeyView(None, 30.0)
+        finally:
+            await reader.close()
+            await writer.close()
+
+    run(body())
+    assert "cannot subscribe to change notices (this user has no permissions" in caplog.text
