@@ -154,7 +154,6 @@ def test_a_change_through_one_process_is_seen_by_the_next_answer_of_another(make
     run(body())
 
 
-
 def test_a_writer_that_just_started_is_confirmed_too(make_shared: MakeShared) -> None:
     async def body() -> None:
         reader = make_shared()
@@ -173,6 +172,7 @@ def test_a_writer_that_just_started_is_confirmed_too(make_shared: MakeShared) ->
             await reader.close()
 
     run(body())
+
 
 def test_sessions_are_cached_apart(make_shared: MakeShared) -> None:
     async def body() -> None:
