@@ -14,8 +14,11 @@ from typing import Any
 __all__ = ["time_schemathesis", "time_verify"]
 
 TIMEOUT = 600
-# "2 operations, 437 cases, 1 failures (one_entry_per_id) in 8.1 s"
-_VERIFY_LAST = re.compile(r"(\d+) operations?, (\d+) cases?, (\d+) failures?(?: \([^)]*\))? in ([\d.]+) s")
+# "2 operations, 437 cases, 301 succeeded, 1 failures (one_entry_per_id), 2 drift warnings in 8.1 s"
+_VERIFY_LAST = re.compile(
+    r"(\d+) operations?, (\d+) cases?, (?:\d+ succeeded, )?(\d+) failures?(?: \([^)]*\))?"
+    r"(?:, \d+ drift warnings?)? in ([\d.]+) s"
+)
 _ST_CASES = re.compile(r"(\d+) generated")
 _ST_TIME = re.compile(r"in ([\d.]+)s\s*=+\s*$")
 
