@@ -1,11 +1,15 @@
 """`python -m benchmarks.shared`: what sharing the state costs, under wrk.
 
-Rows: one process (memory store); two separate processes, each with its own memory (no sharing:
-the baseline of the two-process rows); `--workers 2` (SQLite store, chosen automatically); two
-processes on one `redis-server` (`--state redis://...`). Columns: generated answers of unpinned
-ids (stateless: pins come from the view cache) and polls of ids pinned to a scenario (the write
-path: one counted turn per request). Knobs: BENCH_SECONDS, BENCH_WARMUP, BENCH_CONNECTIONS (as
-`python -m benchmarks`). Two ports are loaded by two wrk at once, half the connections each.
+Rows: one process on each store (memory; a SQLite file; Redis): what the store itself costs, with
+nothing else changed; two separate processes, each with its own memory (no sharing: the baseline
+of the two-process rows); `--workers 2` (SQLite store, chosen automatically); two processes on one
+`redis-server` (`--state redis://...`). Columns: generated answers of unpinned ids (stateless:
+pins come from the view cache) and polls of ids pinned to a scenario (the write path: one counted
+turn per request), each in requests per second and in the server's CPU time per request (user +
+system, from /proc): two processes on two CPUs shared with wrk (and Redis) swing by tens of
+percent from run to run, CPU per request much less. Knobs: BENCH_SECONDS, BENCH_WARMUP,
+BENCH_CONNECTIONS (as `python -m benchmarks`). Two ports are loaded by two wrk at once, half the
+connections each.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ import httpx
 
 from benchmarks.config import HOST, REPO, BenchError, Config
 from benchmarks.load import LoadResult, ensure_wrk, run_wrk
-from benchmarks.servers import Launch, Probe, free_port, mock_launch, running
+from benchmarks.servers import Launch, Probe, Server, free_port, mock_launch, running
 
 IDS = 200
 AUTH = {"Authorization": "Bearer bench-token"}
@@ -61,14 +65,22 @@ def redis_server(workdir: Path) -> Iterator[str]:
         process.wait(timeout=10)
 
 
-def _launches(kind: str, redis_url: str) -> list[Launch]:
+def _with_state(launch: Launch, state: list[str]) -> Launch:
+    return Launch(launch.label, [*launch.argv, *state], launch.port, launch.probes, launch.cwd, launch.env)
+
+
+def _launches(kind: str, redis_url: str, tmp: Path) -> list[Launch]:
     one = mock_launch(REPO, free_port(), [PROBE], label="a", workers=2 if kind == "workers" else 1)
     if kind in ("memory", "workers"):
         return [one]
+    if kind == "sqlite-1":
+        return [_with_state(one, ["--state", f"sqlite://{tmp / 'one.db'}"])]
+    if kind == "redis-1":
+        return [_with_state(one, ["--state", redis_url, "--state-prefix", "bench1"])]
     two = mock_launch(REPO, free_port(), [PROBE], label="b")
     if kind == "redis":
         state = ["--state", redis_url, "--state-prefix", "bench"]
-        return [Launch(x.label, [*x.argv, *state], x.port, x.probes, x.cwd, x.env) for x in (one, two)]
+        return [_with_state(x, state) for x in (one, two)]
     return [one, two]
 
 
@@ -87,8 +99,8 @@ def _pin(port: int) -> None:
 
 def _load(
     wrk: str, ports: Sequence[int], paths: Sequence[str], config: Config, tmp: Path, name: str
-) -> float:
-    """Requests per second over every port (one wrk per port, at once)."""
+) -> tuple[float, int]:
+    """Requests per second over every port (one wrk per port, at once), and requests sent."""
     each = max(1, config.connections // len(ports))
 
     def one(port: int) -> LoadResult:
@@ -102,15 +114,26 @@ def _load(
     for result in results:
         if result.non_2xx or result.socket_error_count:
             raise BenchError(f"{name}: {result.non_2xx} non-2xx, {result.socket_errors} socket errors")
-    return sum(r.rps for r in results)
+    return sum(r.rps for r in results), sum(r.requests for r in results)
+
+
+def _cell(
+    server: Server, wrk: str, ports: Sequence[int], paths: Sequence[str], config: Config, tmp: Path, name: str
+) -> tuple[float, float]:
+    """(requests per second, server CPU µs per request) of one load."""
+    before = server.cpu_s()
+    rps, requests = _load(wrk, ports, paths, config, tmp, name)
+    return rps, (server.cpu_s() - before) / max(1, requests) * 1e6
 
 
 def measure(config: Config, say: Callable[[str], None]) -> dict[str, dict[str, float]]:
-    """rows -> {"stateless": rps, "polls": rps}."""
+    """rows -> {"stateless": rps, "stateless_cpu": µs/request, "polls": rps, "polls_cpu": µs/request}."""
     wrk = ensure_wrk()
     rows: dict[str, dict[str, float]] = {}
     labels = {
         "memory": ONE,
+        "sqlite-1": "1 process, SQLite file",
+        "redis-1": "1 process, Redis",
         "two": TWO,
         "workers": "--workers 2, SQLite",
         "redis": "2 processes, one Redis",
@@ -119,7 +142,7 @@ def measure(config: Config, say: Callable[[str], None]) -> dict[str, dict[str, f
         tmp = Path(raw)
         redis_url = stack.enter_context(redis_server(tmp))
         for kind, label in labels.items():
-            launches = _launches(kind, redis_url)
+            launches = _launches(kind, redis_url, tmp)
             with running(kind, launches, tmp / "logs") as server:
                 ports = [launch.port for launch in server.launches]
                 for port in ports if kind == "two" else ports[:1]:
@@ -127,11 +150,14 @@ def measure(config: Config, say: Callable[[str], None]) -> dict[str, dict[str, f
                 if config.warmup:
                     warm = replace(config, seconds=max(1.0, config.warmup))
                     _load(wrk, ports, STATELESS + POLLED, warm, tmp, "warm")
-                rows[label] = {
-                    "stateless": _load(wrk, ports, STATELESS, config, tmp, f"{kind}-stateless"),
-                    "polls": _load(wrk, ports, POLLED, config, tmp, f"{kind}-polls"),
+                stateless = _cell(server, wrk, ports, STATELESS, config, tmp, f"{kind}-stateless")
+                polls = _cell(server, wrk, ports, POLLED, config, tmp, f"{kind}-polls")
+                row = rows[label] = {
+                    "stateless": stateless[0],
+                    "stateless_cpu": stateless[1],
+                    "polls": polls[0],
+                    "polls_cpu": polls[1],
                 }
-                row = rows[label]
                 say(f"{label}: {row['stateless']:,.0f} stateless/s, {row['polls']:,.0f} polls/s")
     return rows
 
@@ -145,18 +171,25 @@ def _share(row: dict[str, float], ref: dict[str, float] | None, column: str) -> 
 
 
 def render(rows: dict[str, dict[str, float]]) -> str:
-    """A Markdown table, each row also as a share of its baseline (one process, or two unshared)."""
+    """A Markdown table; each row also as a share of its baseline (one process on memory, or two
+    processes sharing nothing), in throughput and in server CPU per request."""
     lines = [
-        "| target | generated answers/s | vs baseline | scenario polls/s | vs baseline |",
-        "|---|---|---|---|---|",
+        "| target | generated answers/s | vs baseline | CPU µs/answer | vs baseline"
+        " | scenario polls/s | vs baseline | CPU µs/poll | vs baseline |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for label, row in rows.items():
-        ref = rows.get(ONE if label == ONE else TWO)
+        ref = rows.get(TWO if label in (TWO, *_TWO_PROCESS) else ONE)
         lines.append(
             f"| {label} | {row['stateless']:,.0f} | {_share(row, ref, 'stateless')}"
-            f" | {row['polls']:,.0f} | {_share(row, ref, 'polls')} |"
+            f" | {row['stateless_cpu']:,.0f} | {_share(row, ref, 'stateless_cpu')}"
+            f" | {row['polls']:,.0f} | {_share(row, ref, 'polls')}"
+            f" | {row['polls_cpu']:,.0f} | {_share(row, ref, 'polls_cpu')} |"
         )
     return "\n".join(lines)
+
+
+_TWO_PROCESS = ("--workers 2, SQLite", "2 processes, one Redis")
 
 
 def main() -> int:
