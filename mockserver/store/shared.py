@@ -13,12 +13,13 @@ was answered. Journal entries are queued and written in batches (`buffer.WriteBe
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import OrderedDict
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from mockserver.store.base import KeyView, Store
+from mockserver.store.base import KeyView, Store, StoreOptions
 from mockserver.store.buffer import WriteBehind
 from mockserver.store.journal import JournalEntry, encode_entry
 
@@ -90,6 +91,10 @@ class SharedStore(Store):
     _journal: WriteBehind
     _views: ViewCache
 
+    def __init__(self, options: StoreOptions) -> None:
+        super().__init__(options)
+        self._loading: dict[str, tuple[Hashable, asyncio.Future[Snapshot]]] = {}
+
     def _token(self, session: str) -> Hashable | None:
         """The session's current change token as this process knows it; None: trust no snapshot."""
         return None
@@ -113,9 +118,27 @@ class SharedStore(Store):
         if snapshot is None:
             if token is None:  # nothing to keep a snapshot under: read only what is asked
                 return await self._read(session, keys)
-            snapshot = await self._snapshot(session)
-            self._views.put(session, snapshot)
+            snapshot = await self._load(session, token)
         return [snapshot.view(key) for key in keys]
+
+    async def _load(self, session: str, token: Hashable) -> Snapshot:
+        """The session's snapshot, read once for every request that waits for it under `token`.
+
+        A request joins a read in flight only when nothing changed since it began (same token):
+        one that arrives after a change reads again.
+        """
+        flight = self._loading.get(session)
+        if flight is None or flight[0] != token:
+            task = asyncio.ensure_future(self._snapshot(session))
+            flight = self._loading[session] = (token, task)
+            task.add_done_callback(lambda done: self._landed(session, done))
+        return await asyncio.shield(flight[1])
+
+    def _landed(self, session: str, task: asyncio.Future[Snapshot]) -> None:
+        if self._loading.get(session, (None, None))[1] is task:
+            del self._loading[session]
+        if not task.cancelled() and task.exception() is None:
+            self._views.put(session, task.result())
 
     async def view(self, session: str, key: str) -> KeyView:
         return (await self.views(session, [key]))[0]

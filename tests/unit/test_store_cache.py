@@ -121,6 +121,25 @@ def test_unpinned_ids_are_answered_from_one_read(make_shared: MakeShared) -> Non
     run(body())
 
 
+
+def test_concurrent_requests_wait_for_one_read(make_shared: MakeShared) -> None:
+    async def body() -> None:
+        store, writer = make_shared(), make_shared()
+        try:
+            await _listening(store)
+            reads = _count_reads(store)
+            views = await asyncio.gather(*(store.view("", f"flow:{n}") for n in range(30)))
+            assert views == [KeyView(None, 0.0)] * 30
+            assert reads == [""]  # thirty requests, one read
+            await writer.pin("", "flow:3", "stays-running")
+            again = await asyncio.gather(*(store.view("", f"flow:{n}") for n in range(30)))
+            assert again[3].pinned == "stays-running" and reads == ["", ""]
+        finally:
+            await store.close()
+            await writer.close()
+
+    run(body())
+
 def test_a_change_through_one_process_is_seen_by_the_next_answer_of_another(make_shared: MakeShared) -> None:
     async def body() -> None:
         reader, writer = make_shared(), make_shared()
