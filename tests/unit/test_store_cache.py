@@ -121,7 +121,6 @@ def test_unpinned_ids_are_answered_from_one_read(make_shared: MakeShared) -> Non
     run(body())
 
 
-
 def test_concurrent_requests_wait_for_one_read(make_shared: MakeShared) -> None:
     async def body() -> None:
         store, writer = make_shared(), make_shared()
@@ -139,6 +138,7 @@ def test_concurrent_requests_wait_for_one_read(make_shared: MakeShared) -> None:
             await writer.close()
 
     run(body())
+
 
 def test_a_change_through_one_process_is_seen_by_the_next_answer_of_another(make_shared: MakeShared) -> None:
     async def body() -> None:
