@@ -26,9 +26,18 @@ from mockserver.verify.contract import credential_headers
 from mockserver.verify.grounds import locate, security_grounds
 from mockserver.verify.results import CaseFailure, OperationResult
 
-__all__ = ["Prober", "Reproduce", "run_probes"]
+__all__ = ["SAMPLES", "Prober", "Reproduce", "keep_sample", "run_probes"]
 
 _POLLS = 6
+SAMPLES = 12
+"""Distinct resources kept per operation for the probes (one may be a fixture that shows little)."""
+
+
+def keep_sample(kept: dict[str, Any], case: Any) -> None:
+    """Keep `case` (a request a server answered with a 2xx) unless its resource or `SAMPLES` are kept."""
+    if len(kept) < SAMPLES:
+        kept.setdefault(repr(case.path_parameters), case)
+
 
 Reproduce = Callable[[str, str, Mapping[str, str]], str]
 """(method, url, headers) -> a curl command that repeats a request a probe sent."""

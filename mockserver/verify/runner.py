@@ -25,7 +25,7 @@ from mockserver.verify.contract import (
 )
 from mockserver.verify.evidence import Credential, from_headers, render_credentials, render_curl
 from mockserver.verify.grounds import governing_decision, grounds_of
-from mockserver.verify.probes import Prober, run_probes
+from mockserver.verify.probes import Prober, keep_sample, run_probes
 from mockserver.verify.results import CaseFailure, OperationResult, Report
 
 __all__ = [
@@ -43,7 +43,6 @@ class VerifyError(MockServerError, ConnectionError):
     """The target cannot be verified at all (unreachable, not HTTP)."""
 
 
-_SAMPLES = 12  # distinct resources kept per operation for the probes
 SUCCESS_CHECK = "valid_requests_succeed"
 # Headers curl sends itself or that only tag Schemathesis' own requests: left out of reproduce.
 _TRANSPORT_HEADERS = {"user-agent", "accept-encoding", "accept", "connection", "x-schemathesis-testcaseid"}
@@ -89,10 +88,7 @@ class _Run:
             if _is_positive(node.value):
                 result.count_positive(status)
             if status is not None and 200 <= status < 300:
-                found = self.samples.setdefault(label, {})
-                if len(found) < _SAMPLES:
-                    # distinct resources: one may be a fixture that shows little
-                    found.setdefault(repr(node.value.path_parameters), node.value)
+                keep_sample(self.samples.setdefault(label, {}), node.value)
         for case_id, checks in recorder.checks.items():
             node = recorder.cases.get(case_id)
             if node is None:

@@ -21,14 +21,13 @@ from mockserver.exceptions import MockServerError
 from mockserver.spec.catalog import Operation
 from mockserver.verify.contract import DriftWarning, Target, credential_headers, target_of
 from mockserver.verify.evidence import Credential, from_headers
-from mockserver.verify.probes import Prober, run_probes
+from mockserver.verify.probes import SAMPLES, Prober, keep_sample, run_probes
 from mockserver.verify.results import CaseFailure, OperationResult
 from mockserver.verify.runner import classified, render_request
 
 __all__ = ["ProbeError", "assert_probes", "check_probes"]
 
 _DRAWS = 20  # valid requests drawn per operation (and per example set)
-_SAMPLES = 12  # distinct resources kept per operation, as verify keeps
 
 
 class ProbeError(MockServerError, ValueError):
@@ -109,12 +108,12 @@ def _samples(schema: Any, op: Operation, prober: Prober, seed: int) -> list[Any]
     for strategy in strategies:
         for case in _draw(strategy, seed):
             key = repr((case.path_parameters, case.query))
-            if key in tried or len(kept) >= _SAMPLES:
+            if key in tried or len(kept) >= SAMPLES:
                 continue
             tried.add(key)
             response, _ = prober.send(case)
             if 200 <= response.status_code < 300:
-                kept.setdefault(repr(case.path_parameters), case)
+                keep_sample(kept, case)
     return list(kept.values())
 
 
