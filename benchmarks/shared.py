@@ -2,20 +2,27 @@
 
 Rows: one process on each store (memory; a SQLite file; Redis): what the store itself costs, with
 nothing else changed; two separate processes, each with its own memory (no sharing: the baseline
-of the two-process rows); `--workers 2` (SQLite store, chosen automatically); two processes on one
-`redis-server` (`--state redis://...`). Columns: generated answers of unpinned ids (stateless:
-pins come from the view cache) and polls of ids pinned to a scenario (the write path: one counted
-turn per request), each in requests per second and in the server's CPU time per request (user +
-system, from /proc): two processes on two CPUs shared with wrk (and Redis) swing by tens of
-percent from run to run, CPU per request much less. Knobs: BENCH_SECONDS, BENCH_WARMUP,
-BENCH_CONNECTIONS (as `python -m benchmarks`). Two ports are loaded by two wrk at once, half the
-connections each.
+of the two-Redis-replicas row); `--workers 2` with each worker on its own memory (no sharing, the
+mock before shared state: the baseline of the `--workers 2` row, see `benchmarks.unshared_workers`);
+`--workers 2` (SQLite store, chosen automatically); two processes on one `redis-server`
+(`--state redis://...`). Each row differs from its baseline in sharing only.
+
+Columns: generated answers of unpinned ids (stateless: pins come from the view cache) and polls of
+ids pinned to a scenario (the write path: one counted turn per request), each in requests per
+second and in CPU time per request (user + system from /proc, of the server's processes and, in
+the Redis rows, of `redis-server` too: that is what sharing costs the machine). Every row is run
+`BENCH_ROUNDS` times (default 3), rows interleaved; a cell is the median over rounds and its
+"vs baseline" the median of the per-round ratios to the baseline row of the same round: two
+processes on two CPUs shared with wrk (and Redis) swing by tens of percent from run to run.
+Knobs: BENCH_SECONDS, BENCH_WARMUP, BENCH_CONNECTIONS, BENCH_ROUNDS. Ports of a two-process row
+are loaded by two wrk at once, half the connections each.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -23,14 +30,14 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import httpx
 
 from benchmarks.config import HOST, REPO, BenchError, Config
 from benchmarks.load import LoadResult, ensure_wrk, run_wrk
-from benchmarks.servers import Launch, Probe, Server, free_port, mock_launch, running
+from benchmarks.servers import Launch, Probe, cpu_s, free_port, mock_launch, running
 
 IDS = 200
 AUTH = {"Authorization": "Bearer bench-token"}
@@ -39,8 +46,14 @@ POLLED = [f"/rest/v1/executions/{200_000 + i}" for i in range(IDS)]
 PROBE = Probe("etlworks", STATELESS[0], AUTH)
 
 
+@dataclass(frozen=True)
+class Redis:
+    url: str
+    pid: int
+
+
 @contextmanager
-def redis_server(workdir: Path) -> Iterator[str]:
+def redis_server(workdir: Path) -> Iterator[Redis]:
     """A throw-away `redis-server` on a free loopback port, no persistence."""
     binary = shutil.which("redis-server")
     if binary is None:
@@ -59,7 +72,7 @@ def redis_server(workdir: Path) -> Iterator[str]:
             if time.monotonic() > deadline or process.poll() is not None:
                 raise BenchError("redis-server did not answer PING within 20 s")
             time.sleep(0.05)
-        yield f"redis://{HOST}:{port}/0"
+        yield Redis(f"redis://{HOST}:{port}/0", process.pid)
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -73,6 +86,9 @@ def _launches(kind: str, redis_url: str, tmp: Path) -> list[Launch]:
     one = mock_launch(REPO, free_port(), [PROBE], label="a", workers=2 if kind == "workers" else 1)
     if kind in ("memory", "workers"):
         return [one]
+    if kind == "unshared-workers":
+        argv = [sys.executable, "-m", "benchmarks.unshared_workers", str(one.port)]
+        return [Launch("a", argv, one.port, one.probes, one.cwd, one.env)]
     if kind == "sqlite-1":
         return [_with_state(one, ["--state", f"sqlite://{tmp / 'one.db'}"])]
     if kind == "redis-1":
@@ -118,91 +134,137 @@ def _load(
 
 
 def _cell(
-    server: Server, wrk: str, ports: Sequence[int], paths: Sequence[str], config: Config, tmp: Path, name: str
+    cpu: Callable[[], float],
+    wrk: str,
+    ports: Sequence[int],
+    paths: Sequence[str],
+    config: Config,
+    tmp: Path,
+    name: str,
 ) -> tuple[float, float]:
-    """(requests per second, server CPU µs per request) of one load."""
-    before = server.cpu_s()
+    """(requests per second, CPU µs per request) of one load; `cpu` reads the CPU seconds so far."""
+    before = cpu()
     rps, requests = _load(wrk, ports, paths, config, tmp, name)
-    return rps, (server.cpu_s() - before) / max(1, requests) * 1e6
+    return rps, (cpu() - before) / max(1, requests) * 1e6
 
 
-def measure(config: Config, say: Callable[[str], None]) -> dict[str, dict[str, float]]:
-    """rows -> {"stateless": rps, "stateless_cpu": µs/request, "polls": rps, "polls_cpu": µs/request}."""
-    wrk = ensure_wrk()
-    rows: dict[str, dict[str, float]] = {}
-    labels = {
-        "memory": ONE,
-        "sqlite-1": "1 process, SQLite file",
-        "redis-1": "1 process, Redis",
-        "two": TWO,
-        "workers": "--workers 2, SQLite",
-        "redis": "2 processes, one Redis",
+Row = dict[str, float]
+"""{"stateless": rps, "stateless_cpu": µs/request, "polls": rps, "polls_cpu": µs/request}."""
+
+LABELS = {
+    "memory": "1 process, memory",
+    "sqlite-1": "1 process, SQLite file",
+    "redis-1": "1 process, Redis",
+    "two": "2 processes, own memory each (no sharing)",
+    "redis": "2 processes, one Redis",
+    "unshared-workers": "`--workers 2`, own memory each (no sharing)",
+    "workers": "`--workers 2`, SQLite",
+}
+BASELINE = {"sqlite-1": "memory", "redis-1": "memory", "redis": "two", "workers": "unshared-workers"}
+COLUMNS = ("stateless", "stateless_cpu", "polls", "polls_cpu")
+
+
+def _row(kind: str, redis: Redis, wrk: str, config: Config, tmp: Path) -> Row:
+    """One round of one row: start it, pin the polled ids, warm up, load each column, stop it."""
+    with running(kind, _launches(kind, redis.url, tmp), tmp / "logs") as server:
+        ports = [launch.port for launch in server.launches]
+        for port in ports if kind in ("two", "unshared-workers") else ports[:1]:
+            _pin(port)  # unshared processes each need their pins (the 2 workers: whichever answers)
+        if config.warmup:
+            warm = replace(config, seconds=max(1.0, config.warmup))
+            _load(wrk, ports, STATELESS + POLLED, warm, tmp, "warm")
+        with_redis = kind.startswith("redis")
+
+        def cpu() -> float:
+            return server.cpu_s() + (cpu_s(redis.pid) if with_redis else 0.0)
+
+        stateless = _cell(cpu, wrk, ports, STATELESS, config, tmp, f"{kind}-stateless")
+        polls = _cell(cpu, wrk, ports, POLLED, config, tmp, f"{kind}-polls")
+    return {
+        "stateless": stateless[0],
+        "stateless_cpu": stateless[1],
+        "polls": polls[0],
+        "polls_cpu": polls[1],
     }
+
+
+def measure(config: Config, say: Callable[[str], None], rounds: int = 3) -> dict[str, list[Row]]:
+    """kind -> its row in each round (rows interleaved, so a slow minute hits every row alike)."""
+    wrk = ensure_wrk()
+    runs: dict[str, list[Row]] = {kind: [] for kind in LABELS}
     with tempfile.TemporaryDirectory(prefix="bench-shared-") as raw, ExitStack() as stack:
         tmp = Path(raw)
-        redis_url = stack.enter_context(redis_server(tmp))
-        for kind, label in labels.items():
-            launches = _launches(kind, redis_url, tmp)
-            with running(kind, launches, tmp / "logs") as server:
-                ports = [launch.port for launch in server.launches]
-                for port in ports if kind == "two" else ports[:1]:
-                    _pin(port)
-                if config.warmup:
-                    warm = replace(config, seconds=max(1.0, config.warmup))
-                    _load(wrk, ports, STATELESS + POLLED, warm, tmp, "warm")
-                stateless = _cell(server, wrk, ports, STATELESS, config, tmp, f"{kind}-stateless")
-                polls = _cell(server, wrk, ports, POLLED, config, tmp, f"{kind}-polls")
-                row = rows[label] = {
-                    "stateless": stateless[0],
-                    "stateless_cpu": stateless[1],
-                    "polls": polls[0],
-                    "polls_cpu": polls[1],
-                }
-                say(f"{label}: {row['stateless']:,.0f} stateless/s, {row['polls']:,.0f} polls/s")
-    return rows
+        redis = stack.enter_context(redis_server(tmp))
+        for turn in range(1, rounds + 1):
+            for kind, label in LABELS.items():
+                row = _row(kind, redis, wrk, config, tmp)
+                runs[kind].append(row)
+                rates = f"{row['stateless']:,.0f} stateless/s, {row['polls']:,.0f} polls/s"
+                say(f"round {turn}/{rounds}: {label}: {rates}")
+    return runs
 
 
-ONE = "1 process, memory"
-TWO = "2 processes, own memory each (no sharing)"
+def summarise(runs: dict[str, list[Row]]) -> dict[str, dict[str, float]]:
+    """kind -> each column's median over rounds, and as `<column>_share` the median over rounds of
+    the ratio to the baseline row of the same round (absent for a baseline)."""
+    out: dict[str, dict[str, float]] = {}
+    for kind, rows in runs.items():
+        cell = {column: statistics.median(row[column] for row in rows) for column in COLUMNS}
+        base = runs.get(BASELINE.get(kind, ""))
+        if base:
+            for column in COLUMNS:
+                cell[f"{column}_share"] = statistics.median(
+                    row[column] / ref[column] for row, ref in zip(rows, base, strict=True) if ref[column]
+                )
+        out[kind] = cell
+    return out
 
 
-def _share(row: dict[str, float], ref: dict[str, float] | None, column: str) -> str:
-    return f"{row[column] / ref[column]:.0%}" if ref and ref[column] else ""
-
-
-def render(rows: dict[str, dict[str, float]]) -> str:
-    """A Markdown table; each row also as a share of its baseline (one process on memory, or two
-    processes sharing nothing), in throughput and in server CPU per request."""
+def render(runs: dict[str, list[Row]]) -> str:
+    """A Markdown table of the medians, each with its share of its baseline row, then the
+    generated-answer shares of every round (how far they swing)."""
+    cells = summarise(runs)
     lines = [
         "| target | generated answers/s | vs baseline | CPU µs/answer | vs baseline"
         " | scenario polls/s | vs baseline | CPU µs/poll | vs baseline |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
-    for label, row in rows.items():
-        ref = rows.get(TWO if label in (TWO, *_TWO_PROCESS) else ONE)
+    for kind, cell in cells.items():
+        parts = [LABELS[kind]]
+        for column in COLUMNS:
+            share = cell.get(f"{column}_share")
+            parts += [f"{cell[column]:,.0f}", "100%" if share is None else f"{share:.0%}"]
+        lines.append("| " + " | ".join(parts) + " |")
+    lines.append("")
+    for kind, base in BASELINE.items():
+        shares = [
+            f"{row['stateless'] / ref['stateless']:.0%}"
+            for row, ref in zip(runs[kind], runs[base], strict=True)
+        ]
         lines.append(
-            f"| {label} | {row['stateless']:,.0f} | {_share(row, ref, 'stateless')}"
-            f" | {row['stateless_cpu']:,.0f} | {_share(row, ref, 'stateless_cpu')}"
-            f" | {row['polls']:,.0f} | {_share(row, ref, 'polls')}"
-            f" | {row['polls_cpu']:,.0f} | {_share(row, ref, 'polls_cpu')} |"
+            f"- {LABELS[kind]}: generated answers {', '.join(shares)} of {LABELS[base]}, round by round"
         )
     return "\n".join(lines)
 
 
-_TWO_PROCESS = ("--workers 2, SQLite", "2 processes, one Redis")
+def _rounds(raw: str) -> int:
+    if not raw.isdigit() or int(raw) < 1:
+        raise BenchError(f"BENCH_ROUNDS={raw!r} must be a whole number of at least 1")
+    return int(raw)
 
 
 def main() -> int:
     try:
         config = Config.from_env()
-        rows = measure(config, lambda text: print(f"bench: {text}", file=sys.stderr, flush=True))
+        rounds = _rounds(os.environ.get("BENCH_ROUNDS", "3"))
+        runs = measure(config, lambda text: print(f"bench: {text}", file=sys.stderr, flush=True), rounds)
     except BenchError as exc:
         print(f"bench: error: {exc}", file=sys.stderr)
         return 2
     load = os.getloadavg()[0]
-    print(render(rows))
+    print(render(runs))
     print(
-        f"\n{config.seconds:g} s per cell, {config.connections} connections,"
+        f"\n{rounds} rounds, {config.seconds:g} s per cell, {config.connections} connections,"
         f" load average {load:.1f} on {os.cpu_count()} CPUs (a shared machine: noisy)"
     )
     return 0

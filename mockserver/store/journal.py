@@ -27,6 +27,16 @@ _SECRET_HEADERS = {
 }
 
 
+_ALWAYS_SECRET = frozenset(_SECRET_HEADERS | GENERIC_CREDENTIAL_HEADERS)
+
+
+def _masked(value: str) -> str:
+    """A credential masked: keep the scheme and the last 4 characters."""
+    scheme, _, token = value.partition(" ") if " " in value else ("", "", value)
+    tail = token[-4:] if len(token) > 8 else ""
+    return f"{scheme + ' ' if scheme else ''}***{tail}"
+
+
 def mask_headers(
     headers: Mapping[str, str], secret: set[str] | frozenset[str] = frozenset()
 ) -> dict[str, str]:
@@ -34,13 +44,18 @@ def mask_headers(
     out = {}
     for name, value in headers.items():
         lowered = name.lower()
-        if lowered in _SECRET_HEADERS or lowered in GENERIC_CREDENTIAL_HEADERS or lowered in secret:
-            scheme, _, token = value.partition(" ") if " " in value else ("", "", value)
-            tail = token[-4:] if len(token) > 8 else ""
-            out[lowered] = f"{scheme + ' ' if scheme else ''}***{tail}"
-        else:
-            out[lowered] = value
+        out[lowered] = _masked(value) if lowered in _ALWAYS_SECRET or lowered in secret else value
     return out
+
+
+def _masked_pairs(raw: list[tuple[bytes, bytes]], secret: frozenset[str]) -> list[tuple[str, str]]:
+    """`mask_headers` of raw ASGI headers, as (name, value) pairs in the order received."""
+    pairs = []
+    for key, raw_value in raw:
+        name = key.decode("latin-1").lower()
+        value = raw_value.decode("latin-1")
+        pairs.append((name, _masked(value) if name in _ALWAYS_SECRET or name in secret else value))
+    return pairs
 
 
 @dataclass
@@ -96,13 +111,14 @@ class JournalEntry:
 
 def encode_entry(entry: JournalEntry) -> bytes:
     """The entry as JSON bytes, headers masked (a shared store never holds a credential)."""
+    headers = list(entry.headers.items()) if entry.masked else _masked_pairs(entry.raw_headers, entry.secret)
     return orjson.dumps(
         {
             "t": entry.time,
             "m": entry.method,
             "p": entry.path,
             "q": entry.query,
-            "h": list(entry.headers.items()),
+            "h": headers,
             "s": entry.status,
             "l": entry.latency_ms,
             "r": entry.retry_after,

@@ -1,8 +1,8 @@
-"""The Lua scripts the Redis store runs atomically on the server."""
+"""The Lua script the Redis store runs atomically on the server: a poll's turn."""
 
 from __future__ import annotations
 
-__all__ = ["APPEND", "TAKE_TURN"]
+__all__ = ["TAKE_TURN"]
 
 # KEYS: run hash, pins hash, clock hash. ARGV: scenario, now, ttl (ms), polls per step (-1 = forever).
 # Returns polls (this one included), step index, started, then each step's start time up to it.
@@ -34,23 +34,4 @@ local out = redis.call('HMGET', run, unpack(fields))
 table.insert(out, 1, tostring(index))
 table.insert(out, 1, tostring(poll + 1))
 return out
-"""
-
-# KEYS: journal streams (the store passes one). ARGV: cap, ttl (ms), how many entries each key
-# gets, then the encoded entries, oldest first, key by key. Drops entries older than ttl by the server's
-# clock, so replicas with skewed clocks agree. One call per batch: one round trip.
-APPEND = """
-local t = redis.call('TIME')
-local now_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local cap, ttl = ARGV[1], tonumber(ARGV[2])
-local at = 3 + #KEYS
-for k = 1, #KEYS do
-  for i = at, at + tonumber(ARGV[2 + k]) - 1 do
-    redis.call('XADD', KEYS[k], 'MAXLEN', cap, '*', 'e', ARGV[i])
-  end
-  at = at + tonumber(ARGV[2 + k])
-  redis.call('XTRIM', KEYS[k], 'MINID', tostring(now_ms - ttl))
-  redis.call('PEXPIRE', KEYS[k], ttl)
-end
-return at - 3 - #KEYS
 """

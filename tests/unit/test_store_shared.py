@@ -83,7 +83,7 @@ def test_redis_key_layout_and_ttls(redis_server: RedisServer) -> None:  # noqa: 
                 assert keys == [
                     b"ttl:{-}:pins",
                     b"ttl:{s1}:clock",
-                    b"ttl:{s1}:journal",
+                    b"ttl:{s1}:log",
                     b"ttl:{s1}:pins",
                     b"ttl:{s1}:run:k",
                 ]
@@ -92,11 +92,32 @@ def test_redis_key_layout_and_ttls(redis_server: RedisServer) -> None:  # noqa: 
             await store.append("s1", entry("/b"))
             await store.flush()
             await asyncio.sleep(1.2)
-            await store.append("s1", entry("/c"))
-            assert [e.path for e in await store.recent("s1")] == ["/b", "/c"]  # /a outlived its ttl
+            assert [e.path for e in await store.recent("s1")] == ["/a", "/b"]  # the append renewed it
+            await asyncio.sleep(2.2)
+            assert await store.recent("s1") == []  # untouched for longer than its ttl
             assert await store.pinned("s1", "k") is None
             assert await store.offset("s1", "k") == 0.0
             assert (await store.take_turn("s1", "k", "fails", (1, None), 9.0)).polls == 1
+
+    run(body())
+
+
+def test_redis_journal_is_a_list_kept_at_its_cap(redis_server: RedisServer) -> None:  # noqa: F811
+    """Each batch is one RPUSH and LTRIM: the list never holds more than the cap, oldest first."""
+
+    async def body() -> None:
+        async with opened(from_url(redis_server.url, StoreOptions(prefix="cap", journal_size=50))) as store:
+            for i in range(1000):
+                await store.append("", entry(f"/runs/{i}"))
+                if i % 97 == 0:
+                    await store.flush()  # batches of several sizes
+            await store.flush()
+            with redis_server.client() as raw:
+                assert raw.type("cap:{-}:log") == b"list"
+                assert raw.llen("cap:{-}:log") == 50
+            assert [e.path for e in await store.recent("")] == [f"/runs/{i}" for i in range(950, 1000)]
+            assert [e.path for e in await store.recent("", 3)] == ["/runs/997", "/runs/998", "/runs/999"]
+            assert (await store.sizes(""))["journal"] == 50
 
     run(body())
 
