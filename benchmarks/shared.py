@@ -10,12 +10,14 @@ mock before shared state: the baseline of the `--workers 2` row, see `benchmarks
 Columns: generated answers of unpinned ids (stateless: pins come from the view cache) and polls of
 ids pinned to a scenario (the write path: one counted turn per request), each in requests per
 second and in CPU time per request (user + system from /proc, of the server's processes and, in
-the Redis rows, of `redis-server` too: that is what sharing costs the machine). Every row is run
-`BENCH_ROUNDS` times (default 3), rows interleaved; a cell is the median over rounds and its
-"vs baseline" the median of the per-round ratios to the baseline row of the same round: two
-processes on two CPUs shared with wrk (and Redis) swing by tens of percent from run to run.
-Knobs: BENCH_SECONDS, BENCH_WARMUP, BENCH_CONNECTIONS, BENCH_ROUNDS. Ports of a two-process row
-are loaded by two wrk at once, half the connections each.
+the Redis rows, of `redis-server` too: that is what sharing costs the machine).
+
+Two processes on two CPUs shared with wrk (and Redis) swing by tens of percent from one load to
+the next, so a row and its baseline run side by side (`GROUPS`: all started, loaded in turn,
+A B A B ...), `BENCH_ROUNDS` times (default 5) with cells of BENCH_SECONDS / 2 (5 s); a cell is
+the median over rounds and its "vs baseline" the median of the ratios to the baseline's cell of
+the same round. Knobs: BENCH_SECONDS, BENCH_WARMUP, BENCH_CONNECTIONS, BENCH_ROUNDS. Ports of a
+two-process row are loaded by two wrk at once, half the connections each.
 """
 
 from __future__ import annotations
@@ -164,43 +166,58 @@ BASELINE = {"sqlite-1": "memory", "redis-1": "memory", "redis": "two", "workers"
 COLUMNS = ("stateless", "stateless_cpu", "polls", "polls_cpu")
 
 
-def _row(kind: str, redis: Redis, wrk: str, config: Config, tmp: Path) -> Row:
-    """One round of one row: start it, pin the polled ids, warm up, load each column, stop it."""
-    with running(kind, _launches(kind, redis.url, tmp), tmp / "logs") as server:
-        ports = [launch.port for launch in server.launches]
-        for port in ports if kind in ("two", "unshared-workers") else ports[:1]:
-            _pin(port)  # unshared processes each need their pins (the 2 workers: whichever answers)
-        if config.warmup:
-            warm = replace(config, seconds=max(1.0, config.warmup))
-            _load(wrk, ports, STATELESS + POLLED, warm, tmp, "warm")
-        with_redis = kind.startswith("redis")
-
-        def cpu() -> float:
-            return server.cpu_s() + (cpu_s(redis.pid) if with_redis else 0.0)
-
-        stateless = _cell(cpu, wrk, ports, STATELESS, config, tmp, f"{kind}-stateless")
-        polls = _cell(cpu, wrk, ports, POLLED, config, tmp, f"{kind}-polls")
-    return {
-        "stateless": stateless[0],
-        "stateless_cpu": stateless[1],
-        "polls": polls[0],
-        "polls_cpu": polls[1],
-    }
+GROUPS = (("memory", "sqlite-1", "redis-1"), ("two", "redis"), ("unshared-workers", "workers"))
+"""Rows that run side by side: each group's servers are all started, then loaded in turn."""
 
 
-def measure(config: Config, say: Callable[[str], None], rounds: int = 3) -> dict[str, list[Row]]:
-    """kind -> its row in each round (rows interleaved, so a slow minute hits every row alike)."""
+@dataclass
+class _Target:
+    kind: str
+    ports: list[int]
+    cpu: Callable[[], float]
+
+
+def _start(kind: str, redis: Redis, wrk: str, config: Config, tmp: Path, stack: ExitStack) -> _Target:
+    """Start a row's server, pin the polled ids, warm it up."""
+    server = stack.enter_context(running(kind, _launches(kind, redis.url, tmp), tmp / "logs"))
+    ports = [launch.port for launch in server.launches]
+    for port in ports if kind in ("two", "unshared-workers") else ports[:1]:
+        _pin(port)  # unshared processes each need their pins (the 2 workers: whichever answers)
+    if config.warmup:
+        _load(wrk, ports, STATELESS + POLLED, replace(config, seconds=max(1.0, config.warmup)), tmp, "warm")
+    with_redis = kind.startswith("redis")
+
+    def cpu() -> float:
+        return server.cpu_s() + (cpu_s(redis.pid) if with_redis else 0.0)
+
+    return _Target(kind, ports, cpu)
+
+
+def measure(config: Config, say: Callable[[str], None], rounds: int = 5) -> dict[str, list[Row]]:
+    """kind -> its row in each round. The rows of a group run side by side, loaded in turn, one
+    cell each per round (A B A B ...), so a slow spell of the machine hits a row and its baseline
+    alike; an idle server costs next to nothing meanwhile."""
     wrk = ensure_wrk()
-    runs: dict[str, list[Row]] = {kind: [] for kind in LABELS}
+    runs: dict[str, list[Row]] = {kind: [{} for _ in range(rounds)] for kind in LABELS}
+    cell = replace(config, seconds=max(1.0, config.seconds / 2))
     with tempfile.TemporaryDirectory(prefix="bench-shared-") as raw, ExitStack() as stack:
         tmp = Path(raw)
         redis = stack.enter_context(redis_server(tmp))
-        for turn in range(1, rounds + 1):
-            for kind, label in LABELS.items():
-                row = _row(kind, redis, wrk, config, tmp)
-                runs[kind].append(row)
-                rates = f"{row['stateless']:,.0f} stateless/s, {row['polls']:,.0f} polls/s"
-                say(f"round {turn}/{rounds}: {label}: {rates}")
+        for group in GROUPS:
+            with ExitStack() as servers:
+                targets = [_start(kind, redis, wrk, config, tmp, servers) for kind in group]
+                for column, paths in (("stateless", STATELESS), ("polls", POLLED)):
+                    for turn in range(rounds):
+                        for target in targets:
+                            name = f"{target.kind}-{column}"
+                            rps, cpu = _cell(target.cpu, wrk, target.ports, paths, cell, tmp, name)
+                            runs[target.kind][turn].update({column: rps, f"{column}_cpu": cpu})
+                for target in targets:
+                    done = runs[target.kind]
+                    medians = [
+                        statistics.median(r[column] for r in done) for column in ("stateless", "polls")
+                    ]
+                    say(f"{LABELS[target.kind]}: {medians[0]:,.0f} stateless/s, {medians[1]:,.0f} polls/s")
     return runs
 
 
@@ -256,7 +273,7 @@ def _rounds(raw: str) -> int:
 def main() -> int:
     try:
         config = Config.from_env()
-        rounds = _rounds(os.environ.get("BENCH_ROUNDS", "3"))
+        rounds = _rounds(os.environ.get("BENCH_ROUNDS", "5"))
         runs = measure(config, lambda text: print(f"bench: {text}", file=sys.stderr, flush=True), rounds)
     except BenchError as exc:
         print(f"bench: error: {exc}", file=sys.stderr)
@@ -264,7 +281,7 @@ def main() -> int:
     load = os.getloadavg()[0]
     print(render(runs))
     print(
-        f"\n{rounds} rounds, {config.seconds:g} s per cell, {config.connections} connections,"
+        f"\n{rounds} rounds, {max(1.0, config.seconds / 2):g} s per cell, {config.connections} connections,"
         f" load average {load:.1f} on {os.cpu_count()} CPUs (a shared machine: noisy)"
     )
     return 0
