@@ -49,7 +49,7 @@ class Snapshot:
 
 
 class ViewCache:
-    """The newest snapshot of each recently read session (the longest unread fall off first)."""
+    """The newest snapshot of each recently read session (those read from the store longest ago go first)."""
 
     def __init__(self, max_age: float | None = None, max_sessions: int = MAX_SESSIONS) -> None:
         self.max_age = max_age
