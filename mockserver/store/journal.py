@@ -30,8 +30,10 @@ _SECRET_HEADERS = {
 _ALWAYS_SECRET = frozenset(_SECRET_HEADERS | GENERIC_CREDENTIAL_HEADERS)
 
 
-def _masked(value: str) -> str:
-    """A credential masked: keep the scheme and the last 4 characters."""
+def _shown(name: str, value: str, secret: set[str] | frozenset[str]) -> str:
+    """`value` of the lower-case header `name`, a credential masked: its scheme and last 4 characters."""
+    if name not in _ALWAYS_SECRET and name not in secret:
+        return value
     scheme, _, token = value.partition(" ") if " " in value else ("", "", value)
     tail = token[-4:] if len(token) > 8 else ""
     return f"{scheme + ' ' if scheme else ''}***{tail}"
@@ -41,20 +43,15 @@ def mask_headers(
     headers: Mapping[str, str], secret: set[str] | frozenset[str] = frozenset()
 ) -> dict[str, str]:
     """Headers with credentials masked: keep the scheme and the last 4 characters."""
-    out = {}
-    for name, value in headers.items():
-        lowered = name.lower()
-        out[lowered] = _masked(value) if lowered in _ALWAYS_SECRET or lowered in secret else value
-    return out
+    return {name.lower(): _shown(name.lower(), value, secret) for name, value in headers.items()}
 
 
 def _masked_pairs(raw: list[tuple[bytes, bytes]], secret: frozenset[str]) -> list[tuple[str, str]]:
     """`mask_headers` of raw ASGI headers, as (name, value) pairs in the order received."""
     pairs = []
-    for key, raw_value in raw:
+    for key, value in raw:
         name = key.decode("latin-1").lower()
-        value = raw_value.decode("latin-1")
-        pairs.append((name, _masked(value) if name in _ALWAYS_SECRET or name in secret else value))
+        pairs.append((name, _shown(name, value.decode("latin-1"), secret)))
     return pairs
 
 
