@@ -102,17 +102,31 @@ def _launches(kind: str, redis_url: str, tmp: Path) -> list[Launch]:
     return [one, two]
 
 
-def _pin(port: int) -> None:
-    with httpx.Client(base_url=f"http://{HOST}:{port}", timeout=10) as client:
-        for path in POLLED:
-            flow = int(path.rsplit("/", 1)[1])
-            body = {
-                "api": "etlworks",
-                "operation": "getFlowStatus",
-                "params": {"flowId": flow},
-                "scenario": "stays-running",
-            }
-            client.put("/__mock/scenarios", json=body).raise_for_status()
+def _pin(port: int, workers: int = 1) -> None:
+    """Pin every polled id to `stays-running` in each of `workers` processes behind `port`.
+
+    Workers that share nothing each need their own pins: each pass sends every PUT on a fresh
+    connection (the kernel hands it to either worker) until `/__mock/health` shows `workers`
+    pids, each with every id pinned.
+    """
+    close = {"Connection": "close"} if workers > 1 else {}
+    with httpx.Client(base_url=f"http://{HOST}:{port}", timeout=10, headers=close) as client:
+        for _ in range(30):
+            for path in POLLED:
+                body = {
+                    "api": "etlworks",
+                    "operation": "getFlowStatus",
+                    "params": {"flowId": int(path.rsplit("/", 1)[1])},
+                    "scenario": "stays-running",
+                }
+                client.put("/__mock/scenarios", json=body).raise_for_status()
+            pinned: dict[int, int] = {}
+            for _ in range(20 * workers):
+                health = client.get("/__mock/health").raise_for_status().json()
+                pinned[health["worker"]["pid"]] = health["state"]["pinned"]
+            if len(pinned) >= workers and all(count >= len(POLLED) for count in pinned.values()):
+                return
+    raise BenchError(f"port {port}: could not pin the polled ids in {workers} workers ({pinned})")
 
 
 def _load(
@@ -181,8 +195,11 @@ def _start(kind: str, redis: Redis, wrk: str, config: Config, tmp: Path, stack: 
     """Start a row's server, pin the polled ids, warm it up."""
     server = stack.enter_context(running(kind, _launches(kind, redis.url, tmp), tmp / "logs"))
     ports = [launch.port for launch in server.launches]
-    for port in ports if kind in ("two", "unshared-workers") else ports[:1]:
-        _pin(port)  # unshared processes each need their pins (the 2 workers: whichever answers)
+    if kind == "unshared-workers":
+        _pin(ports[0], workers=2)  # each worker keeps its own pins
+    else:
+        for port in ports if kind == "two" else ports[:1]:  # unshared processes each need theirs
+            _pin(port)
     if config.warmup:
         _load(wrk, ports, STATELESS + POLLED, replace(config, seconds=max(1.0, config.warmup)), tmp, "warm")
     with_redis = kind.startswith("redis")
